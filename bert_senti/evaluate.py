@@ -65,7 +65,9 @@ def logreg_reference(train_x, train_y, test_x, test_y, C=1.0) -> dict:
     return dict(accuracy=m['accuracy'], f1=m['f1'], train_s=time.perf_counter() - start)
 
 # %% ../nbs/06_evaluate.ipynb #c222d10b
-HEADS = {'linear': dict(hidden=0), 'hidden 256, dropout 0.2': dict(hidden=256, dropout=0.2)}
+HEADS = {'linear': dict(hidden=0),
+         'hidden 256, dropout 0.2': dict(hidden=256, dropout=0.2),
+         'hidden 1024, dropout 0.5': dict(hidden=1024, dropout=0.5)}
 
 def compare_heads(features, labels, heads=HEADS, **train_kwargs) -> pd.DataFrame:
     "A table of validation/test accuracy and F1 for each pooling x head, with logistic regression as reference."

@@ -10,6 +10,7 @@ Speeds are real (non-pad) tokens per second. Not part of `nbdev_test`.
 """
 import argparse, json, resource, time
 from inspect import signature
+from pathlib import Path
 import numpy as np
 import torch
 from transformers import BertConfig, BertModel
@@ -74,7 +75,7 @@ def main(data, n=256, model=None, random_bert_base=False, max_tokens=None, skip_
     warm_up(backbone)
     ours_feats, ours_s = timed(lambda: extract_features(backbone, texts, 'cls', max_length=512, progress=False, **batching)['cls'])
     ours_mem = peak_rss_mb()
-    res = dict(encoder=backbone.name, n=len(texts), threads=torch.get_num_threads(), max_tokens=max_tokens or signature(extract_features).parameters['max_tokens'].default,
+    res = dict(encoder=Path(backbone.name).name, n=len(texts), threads=torch.get_num_threads(), max_tokens=max_tokens or signature(extract_features).parameters['max_tokens'].default,
                ours_s=ours_s, ours_tok_s=float(np.minimum(lengths, 512).sum() / ours_s), ours_peak_rss_mb=ours_mem)
     if not skip_int8:
         q = torch.ao.quantization.quantize_dynamic(backbone.model, {torch.nn.Linear}, dtype=torch.qint8)

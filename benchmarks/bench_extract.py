@@ -1,23 +1,32 @@
-"""Feature extraction benchmark: the reference recipe vs bert_senti, on the same texts and encoder, in one run.
+"""Feature extraction benchmark: the reference recipe vs bert_senti's paths, on the same texts and encoder, in one run.
 
     python benchmarks/bench_extract.py --data ../shared/data/chnsenticorp/train.tsv --random-bert-base --json
+    python benchmarks/bench_extract.py --data ../shared/data/chnsenticorp/train.tsv --model offline:multilingual-e5-small --gate-data ../shared/data/chnsenticorp/train.tsv --json
 
-(a) reference: batches of 16 in corpus order, every text padded (and truncated) to 500 tokens, one backbone forward per
+(a) reference: batches of 16 in corpus order, every text padded (and truncated) to 500 tokens, one fp32 backbone forward per
     batch, as the reference notebook's training loop ran it on every step;
-(b) bert_senti: `extract_features` exactly as the library runs it (one length-sorted pass, dynamic padding);
-(c) int8: the same path on a `torch.ao` dynamically quantised copy of the encoder (Linear layers in int8).
+(b) bert_senti in fp32: `extract_features` as the library runs it (distinct texts once, length-sorted, dynamic padding);
+(c) bert_senti in bf16 (autocast), where the device has it natively, else skipped;
+(d) int8: the fp32 path on a `torch.ao` dynamically quantised copy of the encoder (Linear layers in int8), CPU only.
+The ceiling: the machine's matrix-multiply rate (GFLOP/s) in fp32, bf16 and int8 on this encoder's layer shapes, measured in the
+same run, so each path's share of its ceiling is (real tokens/s x FLOPs per token) / ceiling.
+The gate: a path qualifies if its pooled features are within cosine 0.999 of fp32 for every review and, with --gate-data (a real
+encoder), its held-out accuracy is within 0.3 point of fp32's (the same logistic regression, C chosen once on fp32's validation
+split so that only the features differ, on one duplicate-aware split).
 Speeds are real (non-pad) tokens per second. Not part of `nbdev_test`.
 """
-import argparse, json, resource, time
-from inspect import signature
+import argparse, json, resource, time, warnings
 from pathlib import Path
 import numpy as np
 import torch
 from transformers import BertConfig, BertModel
 from bert_senti.tokenizer import char_tokenizer, token_lengths
-from bert_senti.data import read_table
-from bert_senti.backbone import Backbone, extract_features, load_backbone
+from bert_senti.data import read_table, load_corpus
+from bert_senti.device import MIN_COS, autocast, candidate_precisions, cos_min, pick_device
+from bert_senti.backbone import Backbone, default_max_tokens, extract_features, load_backbone
 from bert_senti.train import train_head
+
+GATE_POINTS = 0.3
 
 def peak_rss_mb() -> float:
     "Peak resident memory of this process so far, in MiB."
@@ -29,29 +38,86 @@ def random_bert_base_model(texts) -> Backbone:
     config = BertConfig(vocab_size=21128, hidden_size=768, num_hidden_layers=12, num_attention_heads=12, intermediate_size=3072)
     return Backbone(BertModel(config, add_pooling_layer=False), char_tokenizer(texts), 'random-bert-base-chinese-shape')
 
-def reference_features(backbone, texts, bs=16, pad_to=500) -> torch.Tensor:
+def int8_copy(backbone) -> Backbone:
+    "The encoder with its Linear layers dynamically quantised to int8 (torch.ao), under a name and fingerprint of its own."
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        q = torch.ao.quantization.quantize_dynamic(backbone.model, {torch.nn.Linear}, dtype=torch.qint8)
+    int8 = Backbone(q, backbone.tokenizer, backbone.name + '-int8')
+    int8.fingerprint = backbone.fingerprint + '-int8'
+    return int8
+
+def reference_features(backbone, texts, device, bs=16, pad_to=500) -> torch.Tensor:
     "The reference recipe: pad every text to `pad_to`, forward batch by batch, take [CLS]."
     out = []
     with torch.no_grad():
         for i in range(0, len(texts), bs):
-            batch = backbone.tokenizer(texts[i:i+bs], truncation=True, padding='max_length', max_length=pad_to, return_tensors='pt')
-            out.append(backbone.model(**batch).last_hidden_state[:, 0])
+            batch = backbone.tokenizer(texts[i:i+bs], truncation=True, padding='max_length', max_length=pad_to, return_tensors='pt').to(device)
+            out.append(backbone.model(**batch).last_hidden_state[:, 0].cpu())
     return torch.cat(out)
 
-def warm_up(backbone):
+def sync(device):
+    "Wait for queued GPU work, so timings are real."
+    if device.type == 'cuda': torch.cuda.synchronize()
+
+def warm_up(backbone, device):
     "One untimed forward at the reference's shape and one short batch, so no path pays first-call costs in its timing."
     with torch.inference_mode():
-        for shape in [(16, 500), (8, 64)]: backbone.model(torch.full(shape, backbone.tokenizer.unk_token_id or 1))
+        for shape in [(16, 500), (8, 64)]: backbone.model(torch.full(shape, backbone.tokenizer.unk_token_id or 1, device=device))
 
-def timed(fn):
+def timed(fn, device):
     "(result, seconds) of calling `fn`."
-    start = time.perf_counter(); result = fn(); return result, time.perf_counter() - start
+    sync(device); start = time.perf_counter(); result = fn(); sync(device); return result, time.perf_counter() - start
+
+def layer_shapes(config) -> list[tuple[int, int]]:
+    "(in, out) of each Linear in one encoder layer: query, key, value, attention output, feed-forward in and out."
+    H, FF = config.hidden_size, config.intermediate_size
+    return [(H, H)] * 4 + [(H, FF), (FF, H)]
+
+def matmul_ceiling(config, device, tokens=2048, repeats=5) -> dict:
+    "GFLOP/s of one encoder layer's Linear layers on `tokens` positions, in fp32, bf16 (where native) and int8 (CPU), best of `repeats`."
+    shapes, out = layer_shapes(config), {}
+    flops = sum(2 * tokens * i * o for i, o in shapes)
+    precisions = ['fp32'] + [p for p in candidate_precisions(device) if p != 'fp32'] + (['int8'] if device.type == 'cpu' else [])
+    for p in precisions:
+        layers = [torch.nn.Linear(i, o).to(device) for i, o in shapes]
+        x = {i: torch.randn(tokens, i, device=device) for i in {i for i, _ in shapes}}
+        if p == 'int8':
+            with warnings.catch_warnings():
+                warnings.simplefilter('ignore')
+                layers = [torch.ao.quantization.quantize_dynamic(torch.nn.Sequential(l), {torch.nn.Linear}, dtype=torch.qint8) for l in layers]
+        dtype = {'bf16': torch.bfloat16, 'fp16': torch.float16}.get(p)
+        if dtype: layers, x = [l.to(dtype) for l in layers], {k: v.to(dtype) for k, v in x.items()}
+        with torch.inference_mode():
+            for l, (i, _) in zip(layers, shapes): l(x[i])
+            best = min(timed(lambda: [l(x[i]) for l, (i, _) in zip(layers, shapes)], device)[1] for _ in range(repeats))
+        out[p] = flops / best / 1e9
+    return out
+
+def flops_per_token(config, lengths) -> float:
+    "Forward FLOPs per real token: the Linear layers, plus attention scores and mixing at each text's own length."
+    mean_len = float((lengths ** 2).sum() / lengths.sum())   # token-weighted: a token in a long text attends to more
+    H = config.hidden_size
+    per_layer = sum(2 * i * o for i, o in layer_shapes(config)) + 4 * H * mean_len
+    return config.num_hidden_layers * per_layer
 
 def head_epoch_seconds(n, hidden_size, epochs=3) -> float:
     "Seconds per head epoch over `n` cached feature vectors (linear head, batch 64)."
     x, y = torch.randn(n, hidden_size), torch.randint(0, 2, (n,))
-    _, s = timed(lambda: train_head(x, y, x[:500], y[:500], epochs=epochs, progress=False))
-    return s / epochs
+    start = time.perf_counter(); train_head(x, y, x[:500], y[:500], epochs=epochs, progress=False)
+    return (time.perf_counter() - start) / epochs
+
+def gate_accuracy(backbones, data, device, seed=42) -> dict:
+    "Held-out accuracy of the same logistic regression (C chosen on fp32's validation split) on each path's mean-pooled features."
+    from sklearn.linear_model import LogisticRegression
+    corpus = load_corpus(data, valid_pct=0.1, test_pct=0.15, seed=seed)
+    y = {k: np.array(v['label']) for k, v in corpus.items()}
+    feats = {path: {k: extract_features(bb, list(v['text']), 'mean', progress=False, device=device, precision=precision)['mean'].numpy()
+                    for k, v in corpus.items()} for path, (bb, precision) in backbones.items()}
+    fit = lambda x, C: LogisticRegression(C=C, max_iter=5000).fit(x['train'], y['train'])
+    C = max((0.1, 1.0, 10.0), key=lambda c: fit(feats['fp32'], c).score(feats['fp32']['validation'], y['validation']))
+    out = {path: float(fit(x, C).score(x['test'], y['test'])) for path, x in feats.items()}
+    return dict(data=Path(data).name, seed=seed, n_test=len(corpus['test']), C=C, accuracy=out)
 
 def parse_args(argv=None):
     "The command line of this benchmark."
@@ -59,52 +125,78 @@ def parse_args(argv=None):
     p.add_argument('--data', required=True, help='TSV/CSV corpus file')
     p.add_argument('--n', type=int, default=256, help='number of reviews')
     src = p.add_mutually_exclusive_group(required=True)
-    src.add_argument('--model', help='encoder: hub id or local directory')
+    src.add_argument('--model', help='encoder: hub id, local directory or offline: name')
     src.add_argument('--random-bert-base', action='store_true', help='time a random bert-base-chinese-shaped model (no download)')
-    p.add_argument('--max-tokens', type=int, default=None, help="bert_senti's padded positions per batch (default: the library's)")
+    p.add_argument('--device', default='auto', help='auto, cpu, cuda or mps')
+    p.add_argument('--max-tokens', type=int, default=None, help="bert_senti's padded positions per batch (default: the library's for each precision)")
     p.add_argument('--skip-int8', action='store_true', help='do not time the int8 path')
+    p.add_argument('--gate-data', help='corpus for the accuracy half of the gate (slow: extracts it once per path)')
     p.add_argument('--json', action='store_true', help='print one JSON object')
     return p.parse_args(argv)
 
-def main(data, n=256, model=None, random_bert_base=False, max_tokens=None, skip_int8=False, json_=False):
-    "Measure (a), (b), (c) on the same texts and print speeds, ratios, agreement and a training-time projection."
+def main(data, n=256, model=None, random_bert_base=False, max_tokens=None, skip_int8=False, json_=False, device='auto', gate_data=None):
+    "Measure the ceiling and every path on the same texts; print speeds, ratios, shares of the ceiling, the gate and a projection."
+    device = pick_device(device)
     texts = list(read_table(data)['text'][:n])
     backbone = random_bert_base_model(texts) if random_bert_base else load_backbone(model)
-    lengths = token_lengths(backbone.tokenizer, texts)
-    max_tokens = max_tokens or signature(extract_features).parameters['max_tokens'].default
-    real_tokens = float(np.minimum(lengths, 512).sum())
-    extract = lambda bb: extract_features(bb, texts, 'cls', max_length=512, max_tokens=max_tokens, progress=False)['cls']
-    warm_up(backbone)
-    ours_feats, ours_s = timed(lambda: extract(backbone))
-    ours_mem = peak_rss_mb()
-    res = dict(encoder=Path(backbone.name).name, n=len(texts), threads=torch.get_num_threads(), max_tokens=max_tokens,
-               ours_s=ours_s, ours_tok_s=real_tokens / ours_s, ours_peak_rss_mb=ours_mem)
-    if not skip_int8:
-        q = torch.ao.quantization.quantize_dynamic(backbone.model, {torch.nn.Linear}, dtype=torch.qint8)
-        int8 = Backbone(q, backbone.tokenizer, backbone.name + '-int8')
-        int8.fingerprint = backbone.fingerprint + '-int8'
-        warm_up(int8)
-        int8_feats, int8_s = timed(lambda: extract(int8))
-        res.update(int8_s=int8_s, int8_tok_s=real_tokens / int8_s, int8_peak_rss_mb=peak_rss_mb())
-    ref_feats, ref_s = timed(lambda: reference_features(backbone, texts))
+    backbone.model.to(device)
+    config = backbone.model.config
+    lengths = np.minimum(token_lengths(backbone.tokenizer, texts), 512)
+    real_tokens = float(lengths.sum())
+    res = dict(encoder=Path(backbone.name).name, n=len(texts), device=str(device), threads=torch.get_num_threads(),
+               max_tokens=max_tokens or {p: default_max_tokens(p) for p in ('fp32', 'bf16', 'fp16')})
+    res['ceiling_gflops'] = matmul_ceiling(config, device)
+    res['flops_per_token'] = flops_per_token(config, lengths)
+    paths = {'fp32': (backbone, 'fp32')}
+    paths.update({p: (backbone, p) for p in candidate_precisions(device) if p != 'fp32'})
+    if device.type == 'cpu' and not skip_int8: paths['int8'] = (int8_copy(backbone), 'fp32')
+    feats, table = {}, {}
+    for name, (bb, precision) in paths.items():
+        extract = lambda: extract_features(bb, texts, ('cls', 'mean'), max_length=512, max_tokens=max_tokens, progress=False, device=device, precision=precision)
+        bb.model.to(device); bb.resolve_precision(device, precision)    # a forced precision's gate check is not timed
+        with autocast(device, precision): warm_up(bb, device)
+        feats[name], s = timed(extract, device)
+        tok_s = real_tokens / s
+        table[name] = dict(seconds=s, tok_s=tok_s, peak_rss_mb=peak_rss_mb(),
+                           share_of_ceiling=tok_s * res['flops_per_token'] / 1e9 / res['ceiling_gflops'][name if name in res['ceiling_gflops'] else 'fp32'])
+    ref_feats, ref_s = timed(lambda: reference_features(backbone, texts, device), device)
     res.update(ref_s=ref_s, ref_tok_s=float(np.minimum(lengths, 500).sum() / ref_s), ref_peak_rss_mb=peak_rss_mb())
-    res['ratio'] = res['ours_tok_s'] / res['ref_tok_s']
-    fits = lengths <= 500
-    cos = lambda a, b: torch.nn.functional.cosine_similarity(a[fits], b[fits]).min().item()
-    res['ours_cos_min'] = cos(ours_feats, ref_feats)
-    if not skip_int8: res.update(int8_ratio=res['int8_tok_s'] / res['ref_tok_s'], int8_cos_min=cos(int8_feats, ref_feats))
+    fits = torch.from_numpy(lengths <= 500)
+    for name, t in table.items():
+        t['ratio'] = t['tok_s'] / res['ref_tok_s']
+        t['cos_min_to_fp32'] = min(cos_min(feats[name][p], feats['fp32'][p]) for p in ('cls', 'mean'))
+        t['cos_min_to_reference'] = cos_min(feats[name]['cls'][fits], ref_feats[fits])
+    # today's keys, kept
+    res.update(ours_s=table['fp32']['seconds'], ours_tok_s=table['fp32']['tok_s'], ours_peak_rss_mb=table['fp32']['peak_rss_mb'],
+               ratio=table['fp32']['ratio'], ours_cos_min=table['fp32']['cos_min_to_reference'])
+    if 'int8' in table: res.update(int8_s=table['int8']['seconds'], int8_tok_s=table['int8']['tok_s'], int8_peak_rss_mb=table['int8']['peak_rss_mb'],
+                                   int8_ratio=table['int8']['ratio'], int8_cos_min=table['int8']['cos_min_to_reference'])
+    if gate_data:
+        res['gate_accuracy'] = gate_accuracy(paths, gate_data, device)
+        acc = res['gate_accuracy']['accuracy']
+        for name, t in table.items(): t['accuracy_drop_points'] = 100 * (acc['fp32'] - acc[name])
+    for name, t in table.items():
+        t['passes_gate'] = t['cos_min_to_fp32'] >= MIN_COS and t.get('accuracy_drop_points', 0) <= GATE_POINTS
+    res['paths'] = table
+    res['fp32_share_of_ceiling'] = table['fp32']['share_of_ceiling']
+    best = max((k for k, t in table.items() if t['passes_gate']), key=lambda k: table[k]['tok_s'])
+    res.update(best_gated_path=best, best_gated_ratio=table[best]['ratio'], best_gated_cos_min=table[best]['cos_min_to_fp32'],
+               gate=dict(min_cos=MIN_COS, max_accuracy_drop_points=GATE_POINTS, accuracy_measured=bool(gate_data)))
+    res['auto_precision'] = backbone.resolve_precision(device, 'auto')
     epoch_s = head_epoch_seconds(12_000, backbone.hidden_size)
     res['head_epoch_9600_s'] = head_epoch_seconds(9_600, backbone.hidden_size)
-    per_text_ref, per_text_ours = ref_s / len(texts), ours_s / len(texts)
-    res['projection'] = dict(reviews=12_000, epochs=10, formula='reference = epochs * reviews * t_ref; bert_senti = reviews * t_ours + epochs * t_head_epoch',
-                             reference_s=10 * 12_000 * per_text_ref, bert_senti_s=12_000 * per_text_ours + 10 * epoch_s)
+    per_text_ref, per_text_best = ref_s / len(texts), table[best]['seconds'] / len(texts)
+    res['projection'] = dict(reviews=12_000, epochs=10, path=best, formula='reference = epochs * reviews * t_ref; bert_senti = reviews * t_best_gated + epochs * t_head_epoch',
+                             reference_s=10 * 12_000 * per_text_ref, bert_senti_s=12_000 * per_text_best + 10 * epoch_s)
     res['projection']['speedup'] = res['projection']['reference_s'] / res['projection']['bert_senti_s']
     if json_: return print(json.dumps(res))
-    print(f"{res['encoder']} on {res['n']} reviews, {res['threads']} threads")
-    print(f"(a) reference, pad to 500, batch 16 : {res['ref_tok_s']:8.0f} real tokens/s   1.00x   peak RSS {res['ref_peak_rss_mb']:.0f} MiB")
-    print(f"(b) bert_senti, sorted, dynamic pad : {res['ours_tok_s']:8.0f} real tokens/s  {res['ratio']:5.2f}x   cosine to (a) >= {res['ours_cos_min']:.5f}   peak RSS {ours_mem:.0f} MiB")
-    if not skip_int8:
-        print(f"(c) int8 (torch.ao dynamic)         : {res['int8_tok_s']:8.0f} real tokens/s  {res['int8_ratio']:5.2f}x   cosine to (a) >= {res['int8_cos_min']:.5f}")
+    print(f"{res['encoder']} on {res['n']} reviews, {res['device']}, {res['threads']} threads, {res['flops_per_token']/1e6:.0f} MFLOP per real token")
+    print('matmul ceiling (GFLOP/s): ' + ', '.join(f'{k} {v:.0f}' for k, v in res['ceiling_gflops'].items()))
+    print(f"(a) reference, pad to 500, batch 16: {res['ref_tok_s']:8.0f} real tokens/s   1.00x")
+    for name, t in table.items():
+        acc = f", accuracy -{t['accuracy_drop_points']:.2f} pt" if 'accuracy_drop_points' in t else ''
+        print(f"    bert_senti {name:5s}: {t['tok_s']:8.0f} real tokens/s  {t['ratio']:5.2f}x  {t['share_of_ceiling']:.0%} of its ceiling  cosine to fp32 >= {t['cos_min_to_fp32']:.5f}{acc}  {'passes' if t['passes_gate'] else 'FAILS'} the gate")
+    print(f"fastest path through the gate: {best}, {res['best_gated_ratio']:.2f}x the reference; auto picks {res['auto_precision']} here")
     p = res['projection']
     print(f"head epoch over 9,600 cached features: {res['head_epoch_9600_s']:.3f} s")
     print(f"projection, 12,000 reviews x 10 epochs ({p['formula']}):")
@@ -112,4 +204,4 @@ def main(data, n=256, model=None, random_bert_base=False, max_tokens=None, skip_
 
 if __name__ == '__main__':
     a = parse_args()
-    main(a.data, a.n, a.model, a.random_bert_base, a.max_tokens, a.skip_int8, a.json)
+    main(a.data, a.n, a.model, a.random_bert_base, a.max_tokens, a.skip_int8, a.json, a.device, a.gate_data)

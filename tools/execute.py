@@ -1,7 +1,7 @@
 """Re-execute chapters and keep their outputs, so the docs pages show the figures and tables.
 
     python tools/execute.py                  # every notebook in nbs/
-    python tools/execute.py 03_backbone      # the chapters whose names start with these
+    python tools/execute.py 06_backbone      # the chapters whose names start with these
 
 `nbdev_test` runs the same cells but keeps no outputs; this writes them back (then `nbdev_clean` strips the metadata noise).
 Cells flagged `slow` are run too: this is the docs build, not the test suite.

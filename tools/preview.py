@@ -74,7 +74,7 @@ def apply_cell_options(nb):
     return nb
 
 def page_links(names, metas) -> dict:
-    "Map every way a chapter is linked (`03_backbone.ipynb`, `backbone.html`) to its preview page."
+    "Map every way a chapter is linked (`06_backbone.ipynb`, `backbone.html`) to its preview page."
     pages = {n: metas[n].get('output-file', Path(n).with_suffix('.html').name) for n in names}
     return pages | {p: p for p in pages.values()}
 

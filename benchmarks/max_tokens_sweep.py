@@ -8,7 +8,7 @@ import numpy as np
 import torch
 from bert_senti.core import atomic_path
 from bert_senti.data import read_table
-from bert_senti.device import candidate_precisions
+from bert_senti.device import autocast, candidate_precisions
 from bert_senti.tokenizer import token_lengths
 from bert_senti.backbone import extract_features
 from bench_extract import random_bert_base_model, warm_up
@@ -18,9 +18,9 @@ def main(data, n=256, budgets=(1024, 2048, 4096, 8192), out=None):
     texts = list(read_table(data)['text'][:n])
     bb = random_bert_base_model(texts)
     real = float(np.minimum(token_lengths(bb.tokenizer, texts), 512).sum())
-    warm_up(bb, torch.device('cpu'))
     rows = []
     for precision in candidate_precisions('cpu')[::-1]:
+        with autocast('cpu', precision): warm_up(bb, torch.device('cpu'))     # no budget pays this precision's first-call costs
         for mt in budgets:
             start = time.perf_counter()
             extract_features(bb, texts, 'cls', max_length=512, max_tokens=mt, bs=256, progress=False, device='cpu', precision=precision)

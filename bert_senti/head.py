@@ -76,7 +76,7 @@ class NgramTfidf:
             w = torch.tensor([1 + math.log(c) for c in counts.values()]) * self.idf[idx] if idx else torch.zeros(0)
             rows += [r] * len(idx); cols += idx; vals.append(w / w.norm().clamp(min=1e-12))
         return torch.sparse_coo_tensor(torch.tensor([rows, cols], dtype=torch.long).view(2, -1), torch.cat(vals) if vals else torch.zeros(0),
-                                       (len(texts), len(self.vocab))).coalesce()
+                                       (len(texts), len(self.vocab)), check_invariants=False).coalesce()
 
 # %% ../nbs/07_head.ipynb #7e01854d
 class HybridHead(nn.Module):

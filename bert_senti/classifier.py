@@ -162,7 +162,8 @@ def train_classifier(data=DEFAULT_DATA, model=DEFAULT_MODEL, pooling='cls', hidd
                                                seed=seed, max_length=max_length, device=device, precision=precision, progress=progress)
         finetuned = dict(k=base.n_layers - split_at(base, finetune), base=base.name, base_fingerprint=base.fingerprint)
     feats = {k: extract_features(backbone, list(v['text']), pooling, max_length, truncation, cache_dir=cache_dir, progress=progress,
-                                 device=device, precision=precision, layers=layers)[pooling] for k, v in corpus.items()}
+                                 device=device, precision=precision, layers=layers)[pooling]
+             for k, v in corpus.items() if not (finetune and k == 'train')}       # a fine-tuned head needs no training features
     precision = backbone.resolve_precision(device, precision)   # what extraction used (remembered, not measured again)
     labels = {k: torch.tensor(v['label']) for k, v in corpus.items()}
     texts = {k: list(v['text']) for k, v in corpus.items()}

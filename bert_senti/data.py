@@ -4,8 +4,7 @@
 
 # %% ../nbs/03_data.ipynb #43dadd74
 from __future__ import annotations
-import csv, io, os, random, shutil
-from contextlib import contextmanager
+import csv, io, random
 from pathlib import Path
 from datasets import ClassLabel, Dataset, DatasetDict, Features, Value, load_dataset, load_from_disk
 from .core import BertSentiError, atomic_path, looks_like_path, sample_path

@@ -82,6 +82,7 @@ def finetune(backbone, train_texts, train_y, valid_texts, valid_y, k=2, epochs:i
     first, device = split_at(backbone, k), pick_device(device)
     precision = backbone.resolve_precision(device, precision)
     tuned = Backbone(copy.deepcopy(backbone.model), backbone.tokenizer, f"{backbone.name}+finetuned-top{backbone.n_layers - first}")
+    tuned._precisions = dict(backbone._precisions)            # the precision measured for the base serves its tuned copy: not measured again
     max_length = min(max_length, backbone.max_length)
     start = time.perf_counter()
     cached = {s: lower_states(tuned, encode(tuned.tokenizer, t, max_length), first, device, precision, progress=progress)
@@ -136,4 +137,6 @@ def apply_tuned(backbone, state:dict, name:str) -> Backbone:
     wrong = [n for n, t in state.items() if n not in own or own[n].shape != t.shape]
     if wrong: raise BertSentiError(f"The tuned layers do not fit {backbone.name!r} ({len(wrong)} tensors, e.g. {wrong[0]}): pass the base encoder the classifier was fine-tuned from.")
     model.load_state_dict(state, strict=False)
-    return Backbone(model, backbone.tokenizer, name)
+    tuned = Backbone(model, backbone.tokenizer, name)
+    tuned._precisions = dict(backbone.__dict__.get('_precisions', {}))   # as in `finetune`: the base's measured precision serves
+    return tuned

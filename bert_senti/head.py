@@ -85,7 +85,7 @@ class HybridHead(nn.Module):
     def __init__(self, vocab:list[str], n_in:int, n_out:int=2, alpha:float=0.01, ngrams=(1, 3), idf=None):
         super().__init__()
         if n_in < 1 or n_out < 2 or not vocab or alpha < 0: raise BertSentiError(f"Bad hybrid head: n_in={n_in}, n_out={n_out}, {len(vocab)} n-grams, alpha={alpha}.")
-        self.n_in, self.n_out, self.alpha, self.ngrams, self.hidden, self.dropout, self.layers_in, self.mix = n_in, n_out, alpha, tuple(ngrams), 0, 0.0, 1, False
+        self.n_in, self.n_out, self.alpha, self.ngrams = n_in, n_out, alpha, tuple(ngrams)
         self.tfidf = NgramTfidf(vocab, torch.ones(len(vocab)) if idf is None else idf, ngrams)
         self.register_buffer('idf', self.tfidf.idf)
         self.register_buffer('mean', torch.zeros(n_in)); self.register_buffer('std', torch.ones(n_in))

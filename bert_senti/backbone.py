@@ -32,10 +32,12 @@ def weights_fingerprint(model) -> str:
         h.update(t.detach().cpu().contiguous().view(-1).view(torch.uint8).numpy().tobytes())
     return h.hexdigest()
 
+# %% ../nbs/06_backbone.ipynb #7960de36
 def tokenizer_fingerprint(tokenizer) -> str:
-    "SHA-256 of the tokenizer's full definition (vocabulary, normalisation, special tokens)."
+    "SHA-256 of the tokenizer's definition (vocabulary, normalisation, special tokens), not of the truncation and padding state its last call left."
     backend = getattr(tokenizer, 'backend_tokenizer', None)
-    spec = backend.to_str() if backend is not None else json.dumps(sorted(tokenizer.get_vocab().items()))
+    if backend is None: spec = json.dumps(sorted(tokenizer.get_vocab().items()))
+    else: spec = json.dumps({k: v for k, v in json.loads(backend.to_str()).items() if k not in ('truncation', 'padding')}, sort_keys=True)
     return hashlib.sha256(spec.encode()).hexdigest()
 
 # %% ../nbs/06_backbone.ipynb #c0cf7152
@@ -144,6 +146,7 @@ def _forward(backbone, ids, poolings, cls_id, device='cpu', precision='fp32', la
         raise BertSentiError(f"Model {backbone.name!r} returns no {'hidden_states' if layers > 1 else 'last_hidden_state'}: pass an encoder (BERT-family) model.")
     return {p: torch.cat([pool(h.float(), batch['attention_mask'], batch['input_ids'], p, cls_id) for h in states[-layers:]], 1).cpu() for p in poolings}
 
+# %% ../nbs/06_backbone.ipynb #0fdf2434
 def _check_args(backbone, poolings, max_length, bs, max_tokens, layers=1):
     "Reject settings that cannot work before any work is done."
     for p in poolings:
@@ -206,6 +209,7 @@ def _feature_files(paths, shape):
         for a in arrays.values(): a.flush()
         del arrays
 
+# %% ../nbs/06_backbone.ipynb #9744d24a
 def _write_record(npy, key, backbone, pooling, max_length, truncation, shape, device, precision, layers=1):
     "The JSON record that makes a feature file valid: its key, settings, the device and precision that made it, and its checksum."
     record = dict(key=key, model=backbone.name, model_fingerprint=backbone.fingerprint, pooling=pooling, max_length=max_length,
@@ -226,8 +230,8 @@ def extract_features(backbone, texts, poolings=('cls',), max_length=None, trunca
     precision = backbone.resolve_precision(device, precision)
     if max_tokens is None: max_tokens = default_max_tokens(precision)
     shape = (len(texts), backbone.hidden_size * layers)
-    keys = {p: cache_key(backbone, texts, p, max_length, truncation, precision, layers) for p in poolings}
-    feats = {p: load_cached(cache_dir, k, shape) for p, k in keys.items()} if cache_dir else {}
+    keys = {p: cache_key(backbone, texts, p, max_length, truncation, precision, layers) for p in poolings} if cache_dir else {}   # no cache: no key to hash
+    feats = {p: load_cached(cache_dir, k, shape) for p, k in keys.items()}
     todo = [p for p in poolings if feats.get(p) is None]
     if not todo: return feats
     distinct = list(dict.fromkeys(texts))

@@ -7,12 +7,10 @@ from __future__ import annotations
 import hashlib, json
 from pathlib import Path
 import torch
-from fastcore.basics import store_attr
+from fastcore.basics import patch, store_attr
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
-from .core import BertSentiError, atomic_path, check_texts, file_sha256
-from .tokenizer import DEFAULT_MODEL
-from .data import DEFAULT_DATA, LABEL_NAMES, load_corpus
+from .core import DEFAULT_DATA, DEFAULT_MODEL, LABEL_NAMES, BertSentiError, atomic_path, check_texts, file_sha256, label_id
 from .device import device_name, pick_device
 from .backbone import Backbone, extract_features, load_backbone
 from .finetune import apply_tuned, finetune as finetune_top, split_at, tuned_state
@@ -21,7 +19,8 @@ from .train import train_head, train_hybrid
 from .evaluate import evaluate, predict_proba
 
 # %% auto #0
-__all__ = ['FORMAT', 'NGRAMS', 'TUNED', 'SentimentClassifier', 'save_classifier', 'load_classifier', 'train_classifier']
+__all__ = ['FORMAT', 'NGRAMS', 'TUNED', 'ENCODER', 'SentimentClassifier', 'save_classifier', 'load_classifier',
+           'train_classifier']
 
 # %% ../nbs/11_classifier.ipynb #7b1850d2
 FORMAT = 'bert_senti.classifier/1'
@@ -53,19 +52,21 @@ class SentimentClassifier:
 
 # %% ../nbs/11_classifier.ipynb #23d581ea
 def _config(clf) -> dict:
-    "Everything needed to rebuild `clf` except the tensors."
+    "Everything needed to rebuild `clf` except the tensors: the encoder as the user named it, its absolute path if it is a directory, and its fingerprint."
     name = clf.finetuned['base'] if clf.finetuned else clf.backbone.name
-    if Path(name).expanduser().exists(): name = str(Path(name).expanduser().resolve())
-    return dict(format=FORMAT, backbone=name, backbone_fingerprint=clf.finetuned['base_fingerprint'] if clf.finetuned else clf.backbone.fingerprint,
+    local = Path(name).expanduser()
+    return dict(format=FORMAT, backbone=name, backbone_path=str(local.resolve()) if local.is_dir() else None,
+                backbone_fingerprint=clf.finetuned['base_fingerprint'] if clf.finetuned else clf.backbone.fingerprint,
                 hidden_size=clf.backbone.hidden_size, finetuned=clf.finetuned and dict(k=clf.finetuned['k'], name=clf.backbone.name),
                 head=clf.head.config, layers=clf.layers,
                 pooling=clf.pooling, max_length=clf.max_length, truncation=clf.truncation, label_names=clf.label_names, metrics=clf.metrics,
                 extraction=clf.metrics.get('extraction', {}))
 
-NGRAMS, TUNED = 'ngrams.json', 'encoder_top.safetensors'
+# %% ../nbs/11_classifier.ipynb #1ae86962
+NGRAMS, TUNED, ENCODER = 'ngrams.json', 'encoder_top.safetensors', 'encoder'
 
-def save_classifier(clf, path):
-    "Write `clf` to directory `path` (head.safetensors + config.json, and a hybrid head's ngrams.json), replacing it only once complete."
+def save_classifier(clf, path, include_encoder:bool=False):
+    "Write `clf` to directory `path` (head.safetensors + config.json, a hybrid head's ngrams.json, tuned layers; with `include_encoder`, the encoder too), replacing it only once complete."
     path = Path(path).expanduser()
     if path.exists() and not (path/'config.json').exists() and any(path.iterdir()):
         raise BertSentiError(f"'{path}' exists and is not a bert_senti classifier: choose a new or empty directory.")
@@ -73,7 +74,10 @@ def save_classifier(clf, path):
         tmp.mkdir()
         save_file({k: v.contiguous() for k, v in clf.head.state_dict().items()}, str(tmp/'head.safetensors'))
         extra = {}
-        if clf.finetuned:
+        if include_encoder:        # the whole encoder as it predicts (tuned layers included): the directory loads on any machine
+            clf.backbone.save(tmp/ENCODER)
+            extra['bundle'] = dict(dir=ENCODER, fingerprint=clf.backbone.fingerprint, tokenizer_fingerprint=clf.backbone.tokenizer_fingerprint)
+        elif clf.finetuned:
             save_file(tuned_state(clf.backbone, clf.finetuned['k']), str(tmp/TUNED))
             extra['tuned_sha256'] = file_sha256(tmp/TUNED)
         if getattr(clf.head, 'uses_texts', False):
@@ -81,8 +85,6 @@ def save_classifier(clf, path):
             extra['ngrams_sha256'] = file_sha256(tmp/NGRAMS)
         (tmp/'config.json').write_text(json.dumps(_config(clf) | dict(head_sha256=file_sha256(tmp/'head.safetensors'), **extra), indent=1, ensure_ascii=False), encoding='utf-8')
     return path
-
-SentimentClassifier.save = save_classifier
 
 # %% ../nbs/11_classifier.ipynb #9394de3c
 def _read_config(path: Path) -> dict:
@@ -94,6 +96,7 @@ def _read_config(path: Path) -> dict:
     if config.get('format') != FORMAT: raise BertSentiError(f"'{path}' is not a {FORMAT} classifier (format {config.get('format')!r}).")
     return config
 
+# %% ../nbs/11_classifier.ipynb #17b606cb
 def _hybrid_head(path, config) -> HybridHead:
     "An empty hybrid head of the saved shape, with its checksummed n-gram vocabulary."
     f = path/NGRAMS
@@ -102,6 +105,7 @@ def _hybrid_head(path, config) -> HybridHead:
     saved, c = json.loads(f.read_text(encoding='utf-8')), config['head']
     return HybridHead(saved['vocab'], c['n_in'], c['n_out'], c['alpha'], saved['ngrams'])
 
+# %% ../nbs/11_classifier.ipynb #9c3b81d1
 def _tuned_backbone(path, config, base) -> Backbone:
     "The base encoder with the classifier's fine-tuned top layers written in, after checking their checksum."
     f = path/TUNED
@@ -111,8 +115,34 @@ def _tuned_backbone(path, config, base) -> Backbone:
     except SafetensorError as e: raise BertSentiError(f"'{f}' is not a readable safetensors file ({e}).") from None
     return apply_tuned(base, state, config['finetuned']['name'])
 
-def load_classifier(path, backbone=None, check_fingerprint=True, device='auto', precision='auto') -> SentimentClassifier:
-    "Load a saved classifier; its backbone is loaded from the saved hub id or path unless `backbone` is given; it predicts on `device` in `precision`."
+# %% ../nbs/11_classifier.ipynb #8df637eb
+def _bundled_backbone(path, config) -> Backbone:
+    "The encoder saved inside a bundled classifier, after checking its weights and tokenizer against the fingerprints in config.json."
+    b = config['bundle']
+    backbone = load_backbone(str(path/b['dir']))
+    if backbone.fingerprint != b['fingerprint'] or backbone.tokenizer_fingerprint != b['tokenizer_fingerprint']:
+        raise BertSentiError(f"'{path/b['dir']}' does not match the fingerprints in config.json: the bundled encoder was changed; copy or save the classifier again.")
+    return backbone
+
+# %% ../nbs/11_classifier.ipynb #a45a23a7
+def _saved_backbone(config) -> Backbone:
+    "The encoder a classifier was trained with: by the name the user gave, else by its absolute path, else an error saying what to pass."
+    tried = []
+    for name in dict.fromkeys(n for n in (config['backbone'], config.get('backbone_path')) if n):
+        try: return load_backbone(name)
+        except (BertSentiError, OSError) as e: tried.append(f"{name!r}: {e}")
+    raise BertSentiError(f"The classifier's encoder could not be loaded ({'; '.join(tried)}). Pass it with --model PATH (backbone=load_backbone(PATH) in Python), "
+                         "or save the classifier with --bundle (include_encoder=True) so it carries its encoder.")
+
+# %% ../nbs/11_classifier.ipynb #a5a68f25
+def load_classifier(
+    path,                         # directory written by `save_classifier` / `save_pretrained`
+    backbone=None,                # the encoder, if not the bundled one or the one named in the config (checked by fingerprint)
+    check_fingerprint:bool=True,  # refuse an encoder whose weights differ from the one the head was trained on
+    device='auto',                # where the encoder runs when predicting
+    precision='auto',             # the encoder's number format when predicting
+) -> SentimentClassifier:
+    "Load a saved classifier; its encoder is `backbone` if given, else the bundled one, else the saved hub id or path; it predicts on `device` in `precision`."
     path = Path(path).expanduser()
     config = _read_config(path)
     weights = path/'head.safetensors'
@@ -124,33 +154,72 @@ def load_classifier(path, backbone=None, check_fingerprint=True, device='auto', 
     head = _hybrid_head(path, config) if config['head'].get('kind') == 'hybrid' else SentimentHead(**config['head'])
     try: head.load_state_dict(state)
     except RuntimeError as e: raise BertSentiError(f"'{weights}' does not fit the head described in config.json: {str(e).splitlines()[0]}") from None
-    if backbone is None:
-        try: backbone = load_backbone(config['backbone'])
-        except BertSentiError as e: raise BertSentiError(f"The classifier's backbone could not be loaded ({e}) Pass the encoder with backbone=... (or --model).") from None
+    finetuned = config.get('finetuned') and dict(k=config['finetuned']['k'], base=config['backbone'], base_fingerprint=config['backbone_fingerprint'])
+    if backbone is None and config.get('bundle'):
+        return SentimentClassifier(_bundled_backbone(path, config), head, config['pooling'], config['max_length'], config['truncation'], config['label_names'],
+                                   config['metrics'], device, precision, config.get('layers', 1), finetuned)
+    backbone = backbone or _saved_backbone(config)
     if check_fingerprint and backbone.fingerprint != config['backbone_fingerprint'] and head.n_in == backbone.hidden_size * config.get('layers', 1):
-        raise BertSentiError(f"The backbone {backbone.name!r} has other weights than the one this head was trained on ({config['backbone']!r}): "
+        raise BertSentiError(f"The encoder {backbone.name!r} has other weights than the one this head was trained on ({config['backbone']!r}): "
                              "its features would not mean what the head expects. Pass the original encoder.")
-    finetuned = None
-    if config.get('finetuned'):
-        backbone = _tuned_backbone(path, config, backbone)
-        finetuned = dict(k=config['finetuned']['k'], base=config['backbone'], base_fingerprint=config['backbone_fingerprint'])
+    if finetuned: backbone = _tuned_backbone(path, config, backbone)
     return SentimentClassifier(backbone, head, config['pooling'], config['max_length'], config['truncation'], config['label_names'], config['metrics'],
                                device, precision, config.get('layers', 1), finetuned)
 
+# %% ../nbs/11_classifier.ipynb #8e7cf486
+@patch
+def save_pretrained(self:SentimentClassifier, path, include_encoder:bool=False):
+    "Write the classifier to directory `path` (`include_encoder`: with its encoder, so it loads anywhere); returns the path."
+    return save_classifier(self, path, include_encoder)
+
+SentimentClassifier.save = SentimentClassifier.save_pretrained
 SentimentClassifier.from_pretrained = staticmethod(load_classifier)
 
+# %% ../nbs/11_classifier.ipynb #d1c3ca33
+@patch
+def evaluate(self:SentimentClassifier, texts, labels, k:int=5) -> dict:
+    "Metrics on `texts` with true `labels` (0/1 or negative/positive), plus the `k` most confidently wrong texts."
+    texts = check_texts(texts); labels = list(labels)
+    if len(labels) != len(texts): raise BertSentiError(f"{len(texts)} texts but {len(labels)} labels: pass one label per text.")
+    y = torch.tensor([label_id(l, f"label at index {i}: ") for i, l in enumerate(labels)])
+    feats = extract_features(self.backbone, texts, self.pooling, self.max_length, self.truncation, progress=False,
+                             device=self.device, precision=self.precision, layers=self.layers)[self.pooling]
+    return evaluate(self.head, feats, y, texts=texts, label_names=self.label_names, k=k)
+
 # %% ../nbs/11_classifier.ipynb #58f4dab6
-def train_classifier(data=DEFAULT_DATA, model=DEFAULT_MODEL, pooling='cls', hidden=0, dropout=None, epochs=None, bs=64, lr=1e-3,
-                     seed=42, max_length=None, truncation='head', cache_dir=None, backbone=None, progress=True,
-                     device='auto', precision='auto', layers=1, mix=False, ngrams=False, finetune=0, lr_encoder=5e-5) -> SentimentClassifier:
+def train_classifier(
+    data=DEFAULT_DATA,     # TSV/CSV file, save_to_disk directory or hub id
+    model=DEFAULT_MODEL,   # encoder: hub id, local directory, or offline:multilingual-e5-small
+    pooling='cls',         # `cls` or `mean`
+    hidden:int=0,          # 0: linear head; N: one hidden layer of N units
+    dropout=None,          # dropout before the output layer (default: 0.2 with a hidden layer, else 0)
+    epochs=None,           # training epochs (default: 20 for a head, 3 when fine-tuning)
+    bs:int=64,             # batch size of the head
+    lr:float=1e-3,         # peak learning rate of the head
+    seed:int=42,           # random seed (split, initialisation, batch order)
+    max_length=None,       # longest input in tokens (default: the model's limit; 256 when fine-tuning)
+    truncation='head',     # `head`, or `head+tail` to keep a long review's end too
+    cache_dir=None,        # feature cache directory, reused across runs
+    backbone=None,         # an already loaded `Backbone` to use instead of loading `model`
+    progress:bool=True,    # show progress bars
+    device='auto',         # where the encoder runs: auto (CUDA, then MPS, then CPU), cpu, cuda or mps
+    precision='auto',      # auto (the fastest measured to pass the accuracy gate), fp32, bf16 or fp16
+    layers=1,              # pool the last N layers side by side (1: the last only; 'all': every layer)
+    mix:bool=False,        # mix the layers with learned softmax weights instead of concatenating them
+    ngrams:bool=False,     # the hybrid head: character 1-3-gram TF-IDF beside the encoder features
+    finetune=0,            # fine-tune the encoder's top K layers ('all': every layer; 0: keep it frozen)
+    lr_encoder:float=5e-5, # peak learning rate of the fine-tuned encoder layers
+    encoding:str='utf-8',  # encoding of a data file (gb18030 for GBK/GB18030)
+) -> SentimentClassifier:
     "Load data and encoder, extract features once, train and evaluate a head (a hybrid head with `ngrams`; with `finetune`, the encoder's top layers too); return the classifier."
     if ngrams and (hidden or mix or dropout):
         raise BertSentiError("The hybrid head (ngrams) is one linear model over n-grams and features: drop hidden, dropout and mix, or drop ngrams.")
-    if finetune and (ngrams or hidden or mix or dropout or str(layers) != '1' or pooling != 'mean'):
+    if finetune and (hidden or mix or dropout or str(layers) != '1' or pooling != 'mean'):
         raise BertSentiError("Fine-tuning trains the top layers with a linear head on the last layer's mean: pass pooling='mean' (--pooling mean) "
-                             "and drop hidden, dropout, layers, mix and ngrams.")
+                             "and drop hidden, dropout, layers and mix (ngrams combines with it: a hybrid head on the tuned encoder).")
+    from bert_senti.data import load_corpus     # `datasets` loads only when training: predicting never needs it
     epochs = epochs or (3 if finetune else 20)
-    corpus = load_corpus(data, seed=seed)
+    corpus = load_corpus(data, seed=seed, encoding=encoding)
     backbone = backbone or load_backbone(model)
     max_length = max_length or (min(256, backbone.max_length) if finetune else backbone.max_length)   # fine-tuning trains on at most 256 tokens by default
     layers = backbone.n_layers if layers == 'all' else int(layers)
@@ -163,15 +232,15 @@ def train_classifier(data=DEFAULT_DATA, model=DEFAULT_MODEL, pooling='cls', hidd
         finetuned = dict(k=base.n_layers - split_at(base, finetune), base=base.name, base_fingerprint=base.fingerprint)
     feats = {k: extract_features(backbone, list(v['text']), pooling, max_length, truncation, cache_dir=cache_dir, progress=progress,
                                  device=device, precision=precision, layers=layers)[pooling]
-             for k, v in corpus.items() if not (finetune and k == 'train')}       # a fine-tuned head needs no training features
+             for k, v in corpus.items() if not (finetune and not ngrams and k == 'train')}       # a fine-tuned linear head needs no training features
     precision = backbone.resolve_precision(device, precision)   # what extraction used (remembered, not measured again)
     labels = {k: torch.tensor(v['label']) for k, v in corpus.items()}
     texts = {k: list(v['text']) for k, v in corpus.items()}
-    if finetune: best = next(h['epoch'] for h in history if h['best'])
-    elif ngrams:
+    best = next(h['epoch'] for h in history if h['best']) if finetune else None
+    if ngrams:         # on the frozen encoder, or on the tuned one (its fine-tuning head then only served the training)
         head, search = train_hybrid(texts['train'], feats['train'], labels['train'], texts['validation'], feats['validation'], labels['validation'])
-        history, best = search, None
-    else:
+        if not finetune: history = search
+    elif not finetune:
         dropout = (0.2 if hidden else 0.0) if dropout is None else dropout
         head, history = train_head(feats['train'], labels['train'], feats['validation'], labels['validation'], hidden=hidden, dropout=dropout,
                                    epochs=epochs, bs=bs, lr=lr, seed=seed, progress=progress, device=device, layers=layers, mix=mix)

@@ -4,19 +4,30 @@
 
 # %% ../nbs/12_cli.ipynb #686a546e
 from __future__ import annotations
-import logging, sys
+import ast, importlib.util, io, logging, os, sys, tokenize
 from json import dumps
-import transformers
+from pathlib import Path
 from fastcore.script import Param, anno_parser, store_true
-from .core import BertSentiError
-from .tokenizer import DEFAULT_MODEL
-from .data import DEFAULT_DATA, load_corpus
-from .backbone import extract_features
-from .evaluate import evaluate
-from .classifier import load_classifier, save_classifier, train_classifier
+from .core import DEFAULT_DATA, DEFAULT_MODEL, BertSentiError, decode_text
 
 # %% auto #0
-__all__ = ['COMMANDS', 'train', 'evaluate_cmd', 'predict', 'main', 'console']
+__all__ = ['DOCS', 'HELP', 'COMMANDS', 'option_docs', 'train', 'evaluate_cmd', 'predict', 'main', 'console']
+
+# %% ../nbs/12_cli.ipynb #d1603545
+def option_docs(module:str, fn:str) -> dict:
+    "The docments (the `# comment` after each parameter) of function `fn` in bert_senti's `module`, read from its source without importing it."
+    src = Path(importlib.util.find_spec(f'bert_senti.{module}').origin).read_text(encoding='utf-8')   # found, not imported
+    node = next(n for n in ast.parse(src).body if isinstance(n, ast.FunctionDef) and n.name == fn)
+    seg = ast.get_source_segment(src, node, padded=True)
+    comments = {t.start[0]: t.string.lstrip('#').strip() for t in tokenize.generate_tokens(io.StringIO(seg).readline) if t.type == tokenize.COMMENT}
+    return {a.arg: comments[a.lineno - node.lineno + 1] for a in node.args.args + node.args.kwonlyargs if a.lineno - node.lineno + 1 in comments}
+
+# %% ../nbs/12_cli.ipynb #6c7e47a3
+DOCS = option_docs('classifier', 'train_classifier')
+HELP = dict(classifier='directory written by `bert-senti train`',
+            data=DOCS['data'], device=DOCS['device'], precision=DOCS['precision'],
+            encoding='encoding of the data file, standard input and arguments: utf-8, or gb18030 for GBK/GB18030 text',
+            model_at="the classifier's encoder where it is now (hub id or directory), if not where it was trained; refused if its weights differ")
 
 # %% ../nbs/12_cli.ipynb #0f3696e2
 def _layers(value) -> int|str:
@@ -26,31 +37,34 @@ def _layers(value) -> int|str:
     except ValueError: raise BertSentiError(f"{value!r} is not a number of layers: pass a whole number or 'all'.") from None
 
 # %% ../nbs/12_cli.ipynb #633cddae
-def train(data:Param('TSV/CSV file, save_to_disk directory or hub id', str)=DEFAULT_DATA,
-          model:Param('encoder: hub id, local directory, or offline:multilingual-e5-small', str)=DEFAULT_MODEL,
+def train(data:Param(DOCS['data'], str)=DEFAULT_DATA,
+          model:Param(DOCS['model'], str)=DEFAULT_MODEL,
           out:Param('directory to write the classifier to', str)=None,
-          epochs:Param('training epochs (default: 20 for a head, 3 with --finetune)', int)=None,
-          bs:Param('batch size', int)=64,
-          lr:Param('peak learning rate', float)=1e-3,
-          pooling:Param('`cls` or `mean`', str)='cls',
-          hidden:Param('0: linear head; N: one hidden layer of N units', int)=0,
-          dropout:Param('dropout before the output layer (default: 0.2 with a hidden layer, else 0)', float)=None,
-          seed:Param('random seed', int)=42,
-          cache:Param('feature cache directory, reused across runs', str)=None,
-          max_length:Param("longest input in tokens (default: the model's limit, at most 512)", int)=None,
-          layers:Param("pool the last N layers side by side (1: the last layer only; 'all': every layer)", str)='1',
-          mix:Param('with --layers: mix the layers with learned softmax weights instead of concatenating them', store_true)=False,
-          ngrams:Param('hybrid head: character 1-3-gram TF-IDF beside the encoder features, in one linear model', store_true)=False,
-          finetune:Param("fine-tune the encoder's top K layers with a linear head ('all': every layer; 0: keep the encoder frozen)", str)='0',
-          lr_encoder:Param('with --finetune: peak learning rate of the encoder layers', float)=5e-5,
-          device:Param("where the encoder runs: auto (CUDA, then MPS, then CPU), cpu, cuda or mps", str)='auto',
-          precision:Param("auto (the fastest measured to pass the accuracy gate), fp32, bf16 or fp16", str)='auto'):
-    "Train a classifier on `data` with a frozen `model` and write it to `out`."
+          epochs:Param(DOCS['epochs'], int)=None,
+          bs:Param(DOCS['bs'], int)=64,
+          lr:Param(DOCS['lr'], float)=1e-3,
+          pooling:Param(DOCS['pooling'], str)='cls',
+          hidden:Param(DOCS['hidden'], int)=0,
+          dropout:Param(DOCS['dropout'], float)=None,
+          seed:Param(DOCS['seed'], int)=42,
+          cache:Param(DOCS['cache_dir'], str)=None,
+          max_length:Param(DOCS['max_length'], int)=None,
+          layers:Param(DOCS['layers'], str)='1',
+          mix:Param(DOCS['mix'], store_true)=False,
+          ngrams:Param(DOCS['ngrams'], store_true)=False,
+          finetune:Param(DOCS['finetune'], str)='0',
+          lr_encoder:Param(DOCS['lr_encoder'], float)=5e-5,
+          device:Param(DOCS['device'], str)='auto',
+          precision:Param(DOCS['precision'], str)='auto',
+          encoding:Param(DOCS['encoding'], str)='utf-8',
+          bundle:Param('write the encoder into the classifier directory too, so it loads on any machine', store_true)=False):
+    "Train a classifier on `data` with `model` (frozen, or its top layers fine-tuned) and write it to `out`."
     if not out: raise BertSentiError("Missing --out: name the directory to write the classifier to.")
+    from bert_senti.classifier import train_classifier
     clf = train_classifier(data, model, pooling=pooling, hidden=hidden, dropout=dropout, epochs=epochs, bs=bs, lr=lr, seed=seed, max_length=max_length, cache_dir=cache,
                            device=device, precision=precision, layers=_layers(layers), mix=mix, ngrams=ngrams,
-                           finetune=_layers(finetune), lr_encoder=lr_encoder)
-    save_classifier(clf, out)
+                           finetune=_layers(finetune), lr_encoder=lr_encoder, encoding=encoding)
+    clf.save_pretrained(out, include_encoder=bundle)
     scores = {k: round(v['accuracy'], 4) for k, v in clf.metrics.items() if k in ('validation', 'test')}
     chosen = f"best epoch {clf.metrics['best_epoch']}" if clf.metrics['best_epoch'] else 'hybrid head'
     print(f"saved to {out}: {chosen}, accuracy {scores}")
@@ -62,35 +76,52 @@ def _eval_split(corpus):
     from datasets import concatenate_datasets
     return concatenate_datasets(list(corpus.values()))
 
-def evaluate_cmd(classifier:Param('directory written by `bert-senti train`', str)=None,
-                 data:Param('TSV/CSV file, save_to_disk directory or hub id', str)=None,
+# %% ../nbs/12_cli.ipynb #810eb0a9
+def _load(classifier, model, device, precision):
+    "The saved classifier, with its encoder from `model` when given."
+    from bert_senti.backbone import load_backbone
+    from bert_senti.classifier import load_classifier
+    return load_classifier(classifier, backbone=load_backbone(model) if model else None, device=device, precision=precision)
+
+# %% ../nbs/12_cli.ipynb #522142a2
+def evaluate_cmd(classifier:Param(HELP['classifier'], str)=None,
+                 data:Param(HELP['data'], str)=None,
                  json:Param('print one JSON object', store_true)=False,
-                 device:Param("where the encoder runs: auto (CUDA, then MPS, then CPU), cpu, cuda or mps", str)='auto',
-                 precision:Param("auto (the fastest measured to pass the accuracy gate), fp32, bf16 or fp16", str)='auto'):
+                 model:Param(HELP['model_at'], str)=None,
+                 device:Param(HELP['device'], str)='auto',
+                 precision:Param(HELP['precision'], str)='auto',
+                 encoding:Param(HELP['encoding'], str)='utf-8'):
     "Evaluate a saved classifier on the whole of `data` (its test split, if it has one)."
     if not classifier or not data: raise BertSentiError("evaluate needs --classifier DIR and --data PATH.")
-    clf = load_classifier(classifier, device=device, precision=precision)
-    split = _eval_split(load_corpus(data, valid_pct=0))
-    feats = extract_features(clf.backbone, list(split['text']), clf.pooling, clf.max_length, clf.truncation, device=device, precision=precision,
-                             layers=clf.layers)[clf.pooling]
-    result = evaluate(clf.head, feats, split['label'], texts=list(split['text']), label_names=clf.label_names)
+    from bert_senti.data import load_corpus
+    clf = _load(classifier, model, device, precision)
+    split = _eval_split(load_corpus(data, valid_pct=0, encoding=encoding))
+    result = clf.evaluate(list(split['text']), list(split['label']))
     summary = {k: result[k] for k in ('n', 'accuracy', 'precision', 'recall', 'f1', 'per_class', 'confusion')}
     if json: print(dumps(summary, ensure_ascii=False))
     else: print(f"n={summary['n']} accuracy={summary['accuracy']:.4f} precision={summary['precision']:.4f} recall={summary['recall']:.4f} f1={summary['f1']:.4f}")
 
 # %% ../nbs/12_cli.ipynb #93c74265
+def _input_texts(texts, encoding) -> list[str]:
+    "The arguments, or else standard input's lines, decoded with `encoding`: undecodable bytes are an error naming where they are."
+    if texts: return [decode_text(os.fsencode(t), encoding, f'argument {i}') for i, t in enumerate(texts, 1)]   # the bytes the shell passed
+    lines = decode_text(sys.stdin.buffer.read(), encoding, 'standard input').splitlines()
+    for i, t in enumerate(lines, 1):
+        if not t.strip(): raise BertSentiError(f"Standard input line {i} is empty: give one non-empty text per line.")
+    return lines
+
+# %% ../nbs/12_cli.ipynb #d9f625c3
 def predict(texts:Param('texts to classify; none: read one per line from standard input', str, nargs='*'),
-            classifier:Param('directory written by `bert-senti train`', str)=None,
+            classifier:Param(HELP['classifier'], str)=None,
             json:Param('print JSON lines with text, label, probability', store_true)=False,
-            device:Param("where the encoder runs: auto (CUDA, then MPS, then CPU), cpu, cuda or mps", str)='auto',
-            precision:Param("auto (the fastest measured to pass the accuracy gate), fp32, bf16 or fp16", str)='auto'):
+            model:Param(HELP['model_at'], str)=None,
+            device:Param(HELP['device'], str)='auto',
+            precision:Param(HELP['precision'], str)='auto',
+            encoding:Param(HELP['encoding'], str)='utf-8'):
     "Classify texts from the arguments or standard input, one line each."
     if not classifier: raise BertSentiError("predict needs --classifier DIR.")
-    clf = load_classifier(classifier, device=device, precision=precision)
-    if not texts:
-        texts = sys.stdin.read().splitlines()
-        for i, t in enumerate(texts, 1):
-            if not t.strip(): raise BertSentiError(f"Standard input line {i} is empty: give one non-empty text per line.")
+    texts = _input_texts(texts, encoding)
+    clf = _load(classifier, model, device, precision)
     for p in clf.predict(texts):
         print(dumps(p, ensure_ascii=False) if json else f"{p['label']}\t{p['probability']:.4f}\t{p['text']}")
 
@@ -102,21 +133,33 @@ def _parse(name, argv):
     args = vars(anno_parser(COMMANDS[name], prog=f'bert-senti {name}').parse_args(argv))
     return {k: v for k, v in args.items() if k in COMMANDS[name].__code__.co_varnames}
 
+# %% ../nbs/12_cli.ipynb #106e30e6
 def _log_to_stderr():
     "Show the library's info lines (the device and precision chosen) on stderr, once."
     log = logging.getLogger('bert_senti')
     if not log.handlers:
         h = logging.StreamHandler(); h.setFormatter(logging.Formatter('bert-senti: %(message)s')); log.addHandler(h); log.setLevel(logging.INFO)
 
+# %% ../nbs/12_cli.ipynb #73eb7e69
+def _quiet_transformers():
+    "Keep transformers' progress bars and advisory warnings off the command's output (imported only when a command runs)."
+    import transformers
+    transformers.logging.set_verbosity_error(); transformers.logging.disable_progress_bar()
+
+# %% ../nbs/12_cli.ipynb #a81c8ba7
 def main(argv=None):
     "Entry point of the `bert-senti` command."
     argv = sys.argv[1:] if argv is None else list(argv)
-    transformers.logging.set_verbosity_error(); transformers.logging.disable_progress_bar()
-    _log_to_stderr()
+    usage = f"usage: bert-senti {{{','.join(COMMANDS)}}} [options]   (bert-senti COMMAND --help for details)"
+    if argv[:1] in (['-h'], ['--help']):
+        print(usage, *(f"  {n:9s} {f.__doc__}" for n, f in COMMANDS.items()), sep='\n')
+        return 0
     if not argv or argv[0] not in COMMANDS:
-        print(f"usage: bert-senti {{{','.join(COMMANDS)}}} [options]   (bert-senti COMMAND --help for details)", file=sys.stderr)
+        print(usage, file=sys.stderr)
         return 2
-    try: COMMANDS[argv[0]](**_parse(argv[0], argv[1:]))
+    kwargs = _parse(argv[0], argv[1:])         # --help ends here, before anything heavy is imported
+    _quiet_transformers(); _log_to_stderr()
+    try: COMMANDS[argv[0]](**kwargs)
     except (BertSentiError, FileNotFoundError) as e:
         print(f"bert-senti {argv[0]}: error: {e}", file=sys.stderr)
         return 2
@@ -125,6 +168,7 @@ def main(argv=None):
         return 130
     return 0
 
+# %% ../nbs/12_cli.ipynb #22d625f1
 def console():
     "Console-script wrapper: exit with `main`'s status."
     sys.exit(main())

@@ -7,7 +7,6 @@ from __future__ import annotations
 import random
 import numpy as np
 import torch
-import matplotlib.pyplot as plt
 from fastcore.basics import store_attr
 from .core import BertSentiError, check_texts
 
@@ -25,6 +24,7 @@ def special_tokens_around(tokenizer) -> tuple[list[int], list[int]]:
     start = next(i for i in range(len(full)) if full[i:i+len(body)] == body)
     return full[:start], full[start+len(body):]
 
+# %% ../nbs/04_collate.ipynb #23b71034
 def encode(tokenizer, texts, max_length=512, truncation='head') -> list[list[int]]:
     "Token ids with special tokens of each text, at most `max_length` long, cut by `truncation`."
     texts = check_texts(texts)
@@ -60,6 +60,7 @@ def sorted_batches(lengths, bs, max_tokens=None) -> list[list[int]]:
         batches.append(order[i:i+n]); i += n
     return batches
 
+# %% ../nbs/04_collate.ipynb #4c04d099
 class LengthBucketSampler(torch.utils.data.Sampler):
     "Random batches of similar-length texts: shuffle, sort within chunks of `bs*bucket_mult`, shuffle the batches."
     def __init__(self, lengths, bs, bucket_mult=50, seed=0, drop_last=False):
@@ -83,6 +84,7 @@ def processed_tokens(lengths, batches, pad_to=None) -> int:
     lengths = np.asarray(lengths)
     return int(sum(len(b) * (pad_to or lengths[b].max()) for b in batches))
 
+# %% ../nbs/04_collate.ipynb #84adf716
 def padding_report(lengths, bs=16, pad_to=500, seed=0) -> dict:
     "Share of processed positions that are padding, for fixed padding, random, bucketed and sorted batches."
     lengths = np.minimum(np.asarray(lengths), pad_to)
@@ -95,8 +97,10 @@ def padding_report(lengths, bs=16, pad_to=500, seed=0) -> dict:
     real = int(lengths.sum())
     return {k: dict(processed=v, pad=v - real, pad_share=(v - real)/v) for k, v in processed.items()}
 
+# %% ../nbs/04_collate.ipynb #2c94682a
 def plot_padding(report, ax=None):
     "Stacked bars of real and padding positions per policy."
+    import matplotlib.pyplot as plt
     if ax is None: _, ax = plt.subplots(figsize=(8, 2.8))
     names = list(report)[::-1]
     real = [report[n]['processed'] - report[n]['pad'] for n in names]

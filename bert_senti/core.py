@@ -4,17 +4,32 @@
 
 # %% ../nbs/00_core.ipynb #442a5251
 from __future__ import annotations
-import hashlib, os, shutil
+import codecs, hashlib, os, shutil
 from contextlib import contextmanager
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['BertSentiError', 'check_texts', 'atomic_path', 'file_sha256', 'sample_path', 'sample_texts', 'cache_root',
-           'looks_like_path', 'from_hub_or_dir']
+__all__ = ['DEFAULT_MODEL', 'DEFAULT_DATA', 'LABEL_NAMES', 'LABEL_VALUES', 'BertSentiError', 'label_id', 'check_texts',
+           'decode_text', 'atomic_path', 'file_sha256', 'sample_path', 'sample_texts', 'cache_root', 'looks_like_path',
+           'from_hub_or_dir']
 
 # %% ../nbs/00_core.ipynb #6a0fffe0
 class BertSentiError(ValueError):
     "A user error: the message names the problem and what to do about it."
+
+# %% ../nbs/00_core.ipynb #2f2703bb
+DEFAULT_MODEL = 'bert-base-chinese'        # the reference notebook's encoder, on the hub
+DEFAULT_DATA = 'lansinuote/ChnSentiCorp'   # the reference notebook's corpus, on the hub
+LABEL_NAMES = ('negative', 'positive')     # label 0 and label 1
+LABEL_VALUES = {'0': 0, '1': 1, 'negative': 0, 'positive': 1}
+
+# %% ../nbs/00_core.ipynb #24739c5c
+def label_id(value, where:str='') -> int:
+    "0 or 1 for a label given as 0/1 or negative/positive (any case), else an error naming `where`."
+    key = str(value).strip().lower()
+    if key not in LABEL_VALUES:
+        raise BertSentiError(f"{where}unknown label {value!r}: labels must be 0/1 or negative/positive.")
+    return LABEL_VALUES[key]
 
 # %% ../nbs/00_core.ipynb #51b082a6
 def check_texts(texts) -> list[str]:
@@ -26,7 +41,21 @@ def check_texts(texts) -> list[str]:
         if not isinstance(t, str):
             raise BertSentiError(f"Text at index {i} is {type(t).__name__} ({t!r:.40}), not a string: pass review texts as str.")
         if not t.strip(): raise BertSentiError(f"Text at index {i} is empty or only whitespace: drop it or give it content.")
+        try: t.encode('utf-8')
+        except UnicodeEncodeError: raise BertSentiError(f"Text at index {i} holds bytes that are not valid UTF-8 ({t!r:.40}): decode it with its real encoding (e.g. gb18030) first.") from None
     return texts
+
+# %% ../nbs/00_core.ipynb #fb12a058
+def decode_text(raw:bytes, encoding:str='utf-8', where:str='input') -> str:
+    "`raw` decoded with `encoding` (a UTF-8 byte-order mark dropped), or an error naming `where`, the line, and the fix."
+    try: codec = codecs.lookup(encoding).name
+    except LookupError: raise BertSentiError(f"Unknown encoding {encoding!r}: pass a codec name such as utf-8, gb18030 or big5.") from None
+    try: return raw.decode('utf-8-sig' if codec == 'utf-8' else codec)
+    except UnicodeDecodeError as e:
+        line = raw[:e.start].count(b'\n') + 1
+        fix = ("if it is GBK/GB18030 (common for Chinese text), pass --encoding gb18030 (encoding='gb18030' in Python), or re-save it as UTF-8"
+               if codec == 'utf-8' else "pass the encoding it was written in with --encoding")
+        raise BertSentiError(f"{where}: line {line} is not {'UTF-8' if codec == 'utf-8' else encoding} (byte {raw[e.start]:#04x}): {fix}.") from None
 
 # %% ../nbs/00_core.ipynb #49f66d59
 @contextmanager
@@ -74,6 +103,7 @@ def looks_like_path(name: str) -> bool:
     "True if `name` is meant as a filesystem path rather than a hub id."
     return name.startswith(('.', '/', '~')) or '\\' in name or name.count('/') > 1
 
+# %% ../nbs/00_core.ipynb #044b25e5
 def from_hub_or_dir(auto_cls, name_or_path, what='model', **kwargs):
     "Load `auto_cls.from_pretrained(name_or_path)` from a local directory or the hub, with errors that say what to pass."
     path = Path(str(name_or_path)).expanduser()

@@ -7,38 +7,20 @@ from __future__ import annotations
 import csv, io, random
 from pathlib import Path
 from datasets import ClassLabel, Dataset, DatasetDict, Features, Value, load_dataset, load_from_disk
-from .core import BertSentiError, atomic_path, looks_like_path, sample_path
+from .core import DEFAULT_DATA, LABEL_NAMES, BertSentiError, atomic_path, decode_text, label_id, looks_like_path, sample_path
 
 # %% auto #0
-__all__ = ['LABEL_NAMES', 'LABEL_VALUES', 'FEATURES', 'DEFAULT_DATA', 'SPLIT_NAMES', 'POSITIVE', 'NEGATIVE', 'SUBJECTS',
-           'label_id', 'from_rows', 'read_table', 'write_table', 'normalise', 'load_corpus', 'toy_reviews']
+__all__ = ['FEATURES', 'SPLIT_NAMES', 'POSITIVE', 'NEGATIVE', 'SUBJECTS', 'from_rows', 'read_table', 'write_table', 'normalise',
+           'load_corpus', 'toy_reviews']
 
 # %% ../nbs/03_data.ipynb #7ca1be0a
-LABEL_NAMES = ('negative', 'positive')
-LABEL_VALUES = {'0': 0, '1': 1, 'negative': 0, 'positive': 1}
 FEATURES = Features({'text': Value('string'), 'label': ClassLabel(names=list(LABEL_NAMES))})
-DEFAULT_DATA = 'lansinuote/ChnSentiCorp'
-
-def label_id(value, where='') -> int:
-    "0 or 1 for a label given as 0/1 or negative/positive (any case), else an error naming `where`."
-    key = str(value).strip().lower()
-    if key not in LABEL_VALUES:
-        raise BertSentiError(f"{where}unknown label {value!r}: labels must be 0/1 or negative/positive.")
-    return LABEL_VALUES[key]
 
 def from_rows(texts, labels) -> Dataset:
     "A dataset with the library's `text`/`label` features."
     return Dataset.from_dict({'text': list(texts), 'label': [label_id(l) for l in labels]}, features=FEATURES)
 
 # %% ../nbs/03_data.ipynb #8e70c6e4
-def _decode(path: Path) -> str:
-    "The file's text, or an error naming the line where it stops being UTF-8."
-    raw = path.read_bytes()
-    try: return raw.decode('utf-8-sig')
-    except UnicodeDecodeError as e:
-        line = raw[:e.start].count(b'\n') + 1
-        raise BertSentiError(f"{path}: line {line} is not UTF-8 (byte {raw[e.start]:#04x}): re-save the file as UTF-8.") from None
-
 def _rows(path: Path, content: str):
     "(line number, fields) for each non-blank line: TSV without quoting, CSV with the usual quoting."
     if path.suffix.lower() == '.csv':
@@ -46,6 +28,7 @@ def _rows(path: Path, content: str):
         return [(reader.line_num, row) for row in reader if any(f.strip() for f in row)]
     return [(i, line.split('\t')) for i, line in enumerate(content.splitlines(), 1) if line.strip()]
 
+# %% ../nbs/03_data.ipynb #74cfe8a0
 def _columns(path: Path, header: list[str]) -> tuple[int, int]:
     "Indices of the text and label columns in `header`."
     names = [h.strip().lower() for h in header]
@@ -59,11 +42,11 @@ def _columns(path: Path, header: list[str]) -> tuple[int, int]:
     return text, names.index('label')
 
 # %% ../nbs/03_data.ipynb #0a1ab956
-def read_table(path) -> Dataset:
-    "A validated dataset from a TSV or CSV file with a header (`text` or `text_a`, and `label`)."
+def read_table(path, encoding:str='utf-8') -> Dataset:
+    "A validated dataset from a TSV or CSV file with a header (`text` or `text_a`, and `label`), decoded with `encoding`."
     path = Path(path).expanduser()
     if not path.is_file(): raise BertSentiError(f"Data file '{path}' does not exist: pass a TSV/CSV file, a save_to_disk directory or a hub id.")
-    rows = _rows(path, _decode(path))
+    rows = _rows(path, decode_text(path.read_bytes(), encoding, str(path)))
     if not rows: raise BertSentiError(f"{path}: the file is empty; it needs a header (`text` or `text_a`, and `label`) and at least one review.")
     (_, header), body = rows[0], rows[1:]
     ti, li = _columns(path, header)
@@ -105,15 +88,15 @@ def normalise(ds: Dataset, origin='') -> Dataset:
     return Dataset.from_dict({'text': texts, 'label': labels}, features=FEATURES)
 
 # %% ../nbs/03_data.ipynb #1dbb0b2c
-def _read_source(source) -> dict:
+def _read_source(source, encoding='utf-8') -> dict:
     "The raw splits of a file, a directory (save_to_disk, or train/validation/test files) or a hub id."
     path = Path(str(source)).expanduser()
-    if path.is_file(): return {'train': read_table(path)}
+    if path.is_file(): return {'train': read_table(path, encoding)}
     if path.is_dir():
         if (path/'dataset_dict.json').exists() or (path/'dataset_info.json').exists():
             loaded = load_from_disk(str(path))
             return dict(loaded) if isinstance(loaded, DatasetDict) else {'train': loaded}
-        files = {SPLIT_NAMES[p.stem.lower()]: read_table(p) for p in sorted(path.iterdir())
+        files = {SPLIT_NAMES[p.stem.lower()]: read_table(p, encoding) for p in sorted(path.iterdir())
                  if p.stem.lower() in SPLIT_NAMES and p.suffix.lower() in ('.tsv', '.csv')}
         if not files: raise BertSentiError(f"Directory '{source}' holds neither a save_to_disk dataset nor train.tsv/train.csv: pass one of those.")
         return files
@@ -124,6 +107,7 @@ def _read_source(source) -> dict:
         raise BertSentiError(f"Could not load data set '{source}' from the HuggingFace hub ({type(e).__name__}): "
                              "offline, pass a local TSV/CSV file or a save_to_disk directory instead.") from None
 
+# %% ../nbs/03_data.ipynb #6a676cc9
 def _split(ds: Dataset, frac: float, seed: int) -> tuple[Dataset, Dataset]:
     "A seeded (rest, held-out) split, stratified by label, that keeps every copy of a text on the same side."
     texts = list(ds['text'])
@@ -133,9 +117,9 @@ def _split(ds: Dataset, frac: float, seed: int) -> tuple[Dataset, Dataset]:
     return (ds.select([i for i, t in enumerate(texts) if t not in held]), ds.select([i for i, t in enumerate(texts) if t in held]))
 
 # %% ../nbs/03_data.ipynb #873bf940
-def load_corpus(source=DEFAULT_DATA, valid_pct=0.1, test_pct=0.0, seed=42) -> DatasetDict:
-    "Train/validation(/test) splits with `text` and `label` from a file, a directory or a hub id."
-    raw = {SPLIT_NAMES.get(k, k): v for k, v in _read_source(source).items()}
+def load_corpus(source=DEFAULT_DATA, valid_pct=0.1, test_pct=0.0, seed=42, encoding:str='utf-8') -> DatasetDict:
+    "Train/validation(/test) splits with `text` and `label` from a file (decoded with `encoding`), a directory or a hub id."
+    raw = {SPLIT_NAMES.get(k, k): v for k, v in _read_source(source, encoding).items()}
     if 'train' not in raw: raise BertSentiError(f"'{source}' has no train split (it has {list(raw)}).")
     splits = {k: normalise(v, f"{source} [{k}]") for k, v in raw.items() if k in ('train', 'validation', 'test')}
     carve_test = 'test' not in splits and test_pct > 0

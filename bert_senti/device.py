@@ -85,6 +85,7 @@ def device_name(device) -> str:
     if device.type == 'cuda': return torch.cuda.get_device_name(device)
     return f'{device.type}-{platform.machine()}'
 
+# %% ../nbs/05_device.ipynb #6f51ed0f
 def precision_record_path(fingerprint:str, device, flags=None) -> Path:
     "Where the precision measured for this encoder on this device is remembered."
     flags = sorted((cpu_flags() if flags is None else set(flags)) & NATIVE_BF16)

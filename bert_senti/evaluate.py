@@ -6,17 +6,8 @@
 from __future__ import annotations
 import time
 import numpy as np
-import pandas as pd
 import torch
-import matplotlib.pyplot as plt
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.svm import LinearSVC
-from sklearn.metrics import ConfusionMatrixDisplay, accuracy_score, confusion_matrix, precision_recall_fscore_support
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
-from .core import BertSentiError
-from .data import LABEL_NAMES
+from .core import LABEL_NAMES, BertSentiError
 from .train import check_xy, train_head, train_hybrid
 
 # %% auto #0
@@ -31,8 +22,10 @@ def predict_proba(head, x, bs=4096, texts=None) -> torch.Tensor:
     run = (lambda i: head(list(texts[i:i+bs]), x[i:i+bs])) if getattr(head, 'uses_texts', False) else (lambda i: head(x[i:i+bs]))
     with torch.no_grad(): return torch.cat([run(i).softmax(1) for i in range(0, len(x), bs)])
 
+# %% ../nbs/09_evaluate.ipynb #e5627e4e
 def metrics(y_true, y_pred, label_names=LABEL_NAMES) -> dict:
     "Accuracy, macro precision/recall/F1, per-class scores and the confusion matrix."
+    from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support   # scikit-learn loads only when scoring
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
     labels = list(range(len(label_names)))
     p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=labels, zero_division=0)
@@ -54,8 +47,11 @@ def evaluate(head, x, y, texts=None, label_names=LABEL_NAMES, k=5) -> dict:
                                        predicted=label_names[int(pred[i])], confidence=float(probs[i].max())) for i in top]
     return result
 
+# %% ../nbs/09_evaluate.ipynb #7f34f69c
 def plot_confusion(result, label_names=LABEL_NAMES, ax=None):
     "The confusion matrix of an `evaluate` result."
+    import matplotlib.pyplot as plt
+    from sklearn.metrics import ConfusionMatrixDisplay
     if ax is None: _, ax = plt.subplots(figsize=(3.6, 3.2))
     ConfusionMatrixDisplay(np.array(result['confusion']), display_labels=label_names).plot(ax=ax, colorbar=False, cmap='Blues')
     ax.set_title(f"accuracy {result['accuracy']:.1%} on {result['n']:,}")
@@ -64,6 +60,9 @@ def plot_confusion(result, label_names=LABEL_NAMES, ax=None):
 # %% ../nbs/09_evaluate.ipynb #e80fbb75
 def logreg_reference(train_x, train_y, test_x, test_y, C=1.0) -> dict:
     "Accuracy and macro F1 of standardised logistic regression fitted on (train_x, train_y), scored on (test_x, test_y)."
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
     model = make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=5000))
     start = time.perf_counter()
     model.fit(np.asarray(train_x), np.asarray(train_y))
@@ -71,13 +70,15 @@ def logreg_reference(train_x, train_y, test_x, test_y, C=1.0) -> dict:
     return dict(accuracy=m['accuracy'], f1=m['f1'], train_s=time.perf_counter() - start)
 
 # %% ../nbs/09_evaluate.ipynb #0b48c3e3
-def tfidf_vectorizer(ngrams:tuple=(1, 3), min_df:int=2) -> TfidfVectorizer:
-    "Character n-gram TF-IDF (sublinear term frequency), the baseline's features."
+def tfidf_vectorizer(ngrams:tuple=(1, 3), min_df:int=2):
+    "A scikit-learn `TfidfVectorizer` of character n-grams (sublinear term frequency): the baseline's features."
+    from sklearn.feature_extraction.text import TfidfVectorizer
     return TfidfVectorizer(analyzer='char', ngram_range=tuple(ngrams), sublinear_tf=True, min_df=min_df)
 
 # %% ../nbs/09_evaluate.ipynb #55ff896b
 def tfidf_baseline(texts:dict, labels:dict, Cs=(0.1, 0.3, 1.0, 3.0), ngrams=(1, 3)) -> dict:
     "Validation and test accuracy of character n-gram TF-IDF + LinearSVC, `C` chosen on validation (`texts`/`labels`: split -> list)."
+    from sklearn.svm import LinearSVC
     start = time.perf_counter()
     vec = tfidf_vectorizer(ngrams)
     x = {'train': vec.fit_transform(texts['train'])} | {k: vec.transform(texts[k]) for k in ('validation', 'test')}
@@ -100,8 +101,9 @@ HEADS = {'linear': dict(hidden=0),
          'hidden 256, dropout 0.2': dict(hidden=256, dropout=0.2),
          'hidden 1024, dropout 0.5': dict(hidden=1024, dropout=0.5)}
 
-def compare_heads(features, labels, heads=HEADS, texts=None, **train_kwargs) -> pd.DataFrame:
-    "Validation/test accuracy and F1 for each pooling x head, logistic regression as reference, and (given `texts`) the baselines with every row's gap to TF-IDF."
+def compare_heads(features, labels, heads=HEADS, texts=None, **train_kwargs):
+    "A `pandas.DataFrame` of validation/test accuracy and F1 for each pooling x head, logistic regression as reference, and (given `texts`) the baselines with every row's gap to TF-IDF."
+    import pandas as pd
     rows = []
     for pooling, fx in features.items():
         for name, cfg in heads.items():
@@ -127,6 +129,7 @@ def compare_heads(features, labels, heads=HEADS, texts=None, **train_kwargs) -> 
     table = pd.DataFrame(rows)
     return table.assign(vs_tfidf=(table['test_acc'] - tfidf['test_acc']) * 100)
 
+# %% ../nbs/09_evaluate.ipynb #7dc7a9ef
 def best_head(table) -> dict:
     "The trained head configuration (not a reference or baseline) with the best validation accuracy."
     heads = table[~table['head'].str.startswith('logistic') & ~table['head'].str.endswith('(baseline)')]

@@ -72,9 +72,24 @@ def _accuracy(backbone, head, states, y, first, bs=64) -> float:
     return right / len(states)
 
 # %% ../nbs/10_finetune.ipynb #d3dde270
-def finetune(backbone, train_texts, train_y, valid_texts, valid_y, k=2, epochs:int=3, bs:int=32, lr_encoder:float=5e-5, lr_head:float=1e-3,
-             wd:float=0.01, warmup:float=0.1, patience:int=2, seed:int=42, max_length:int=256, device='auto', precision='auto',
-             progress:bool=True) -> tuple[Backbone, SentimentHead, list[dict]]:
+def finetune(
+    backbone,                # the base encoder (not changed: a copy is trained)
+    train_texts, train_y,    # training reviews and their labels (0/1)
+    valid_texts, valid_y,    # validation reviews and labels: early stopping and best-epoch restore
+    k=2,                     # how many top layers learn (an int, or 'all')
+    epochs:int=3,            # at most this many epochs
+    bs:int=32,               # batch size (batches are bucketed by length)
+    lr_encoder:float=5e-5,   # peak learning rate of the encoder layers
+    lr_head:float=1e-3,      # peak learning rate of the new linear head
+    wd:float=0.01,           # AdamW weight decay
+    warmup:float=0.1,        # share of the steps spent warming up, before the linear decay
+    patience:int=2,          # stop after this many epochs without a better validation accuracy
+    seed:int=42,             # seed of the head's initialisation and the batch order
+    max_length:int=256,      # longest input in tokens
+    device='auto',           # where to train: auto (CUDA, then MPS, then CPU), cpu, cuda or mps
+    precision='auto',        # autocast format of the forward pass: auto, fp32, bf16 or fp16
+    progress:bool=True,      # show progress bars
+) -> tuple[Backbone, SentimentHead, list[dict]]:
     "Fine-tune a copy of `backbone`'s top `k` layers with a linear head; returns the tuned backbone, the head and the per-epoch history."
     train_texts, valid_texts = check_texts(train_texts), check_texts(valid_texts)
     train_y, valid_y = torch.as_tensor(train_y, dtype=torch.long), torch.as_tensor(valid_y, dtype=torch.long)

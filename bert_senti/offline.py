@@ -207,6 +207,13 @@ def convert_offline(name:str='multilingual-e5-small', out=None, check:bool=True,
     return out
 
 # %% ../nbs/01_offline.ipynb #fb4f60b3
+_VERIFIED = {}   # offline name -> (files' stat key, converted directory), for this process
+
+def _stat_key(*paths) -> tuple:
+    "Name, size and modification time of every file at or under `paths`: any rewrite of a file changes it."
+    files = [f for p in map(Path, paths) for f in (sorted(p.rglob('*')) if p.is_dir() else [p]) if f.is_file()]
+    return tuple((str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in files)
+
 def resolve_model(name_or_path):
     "A hub id or directory unchanged; an `offline:` name as the directory of its converted encoder (converted on first use)."
     name = str(name_or_path)
@@ -216,9 +223,14 @@ def resolve_model(name_or_path):
         raise BertSentiError(f"Unknown offline model {name!r}: use one of {[OFFLINE_PREFIX + k for k in OFFLINE_MODELS]}.")
     spec = OFFLINE_MODELS[key]
     src = package_file(spec['package'], spec['file'], spec['extra'])
+    seen = _VERIFIED.get(name)
+    if seen and seen[0] == _stat_key(src, seen[1]): return seen[1]       # verified earlier in this process, and no file rewritten since
     out = cache_root()/'models'/f'{key}-{file_sha256(src)[:12]}'
     if out.exists():
         problem = verify_converted(out)
-        if problem is None: return str(out)
+        if problem is None:
+            _VERIFIED[name] = (_stat_key(src, out), str(out)); return str(out)
         warnings.warn(f"The converted encoder in {out} is damaged ({problem}); converting it again.")
-    return str(convert_offline(key, out))
+    result = str(convert_offline(key, out))
+    _VERIFIED[name] = (_stat_key(src, result), result)
+    return result

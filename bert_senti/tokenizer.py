@@ -7,17 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 import tempfile
 import numpy as np
-import matplotlib.pyplot as plt
 from transformers import AutoTokenizer, BertTokenizerFast
-from .core import BertSentiError, check_texts, from_hub_or_dir, sample_path
+from .core import DEFAULT_MODEL, BertSentiError, check_texts, from_hub_or_dir, sample_path
 from .offline import resolve_model
 
 # %% auto #0
-__all__ = ['DEFAULT_MODEL', 'SPECIAL_TOKENS', 'load_tokenizer', 'char_tokenizer', 'token_lengths', 'length_summary',
-           'plot_lengths']
-
-# %% ../nbs/02_tokenizer.ipynb #648f12bf
-DEFAULT_MODEL = 'bert-base-chinese'
+__all__ = ['SPECIAL_TOKENS', 'load_tokenizer', 'char_tokenizer', 'token_lengths', 'length_summary', 'plot_lengths']
 
 # %% ../nbs/02_tokenizer.ipynb #066d5d9f
 def load_tokenizer(name_or_path=DEFAULT_MODEL, **kwargs):
@@ -42,6 +37,7 @@ def token_lengths(tokenizer, texts, bs=1000) -> np.ndarray:
     return np.concatenate([np.array([len(ids) for ids in tokenizer(texts[i:i+bs], truncation=False, verbose=False)['input_ids']])
                            for i in range(0, len(texts), bs)])
 
+# %% ../nbs/02_tokenizer.ipynb #afeb795b
 def length_summary(lengths, limits=(128, 256, 512)) -> dict:
     "Median, 95th percentile, maximum, and the share of texts that fit each limit."
     lengths = np.asarray(lengths)
@@ -51,6 +47,7 @@ def length_summary(lengths, limits=(128, 256, 512)) -> dict:
 # %% ../nbs/02_tokenizer.ipynb #e72fda27
 def plot_lengths(lengths, limits=(128, 256, 512), ax=None, bins=60):
     "Histogram of token lengths with a line and the share of texts that fit at each limit."
+    import matplotlib.pyplot as plt    # plotting is imported only when a plot is drawn
     lengths = np.asarray(lengths)
     if ax is None: _, ax = plt.subplots(figsize=(8, 3.5))
     ax.hist(lengths, bins=bins, color='tab:blue', alpha=0.8)

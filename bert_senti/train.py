@@ -6,7 +6,7 @@
 from __future__ import annotations
 import copy
 import torch
-import matplotlib.pyplot as plt
+from fastcore.meta import delegates
 from tqdm.auto import tqdm
 from transformers import get_scheduler
 from .core import BertSentiError
@@ -24,6 +24,7 @@ def check_xy(x, y, name):
         raise BertSentiError(f"{name}: features {tuple(x.shape)} and labels {tuple(y.shape)} do not match: need (n, hidden) and (n,) with n > 0.")
     return x, y
 
+# %% ../nbs/08_train.ipynb #3b0f7b1b
 def _epoch_stats(head, x, y, bs=4096) -> tuple[float, float]:
     "Mean loss and accuracy of `head` on (x, y), in eval mode."
     head.eval()
@@ -60,6 +61,7 @@ def fit(head, train_x, train_y, valid_x, valid_y, epochs=20, bs=64, lr=1e-3, wd=
     return history
 
 # %% ../nbs/08_train.ipynb #f574ae5b
+@delegates(fit)
 def train_head(train_x, train_y, valid_x, valid_y, hidden=0, dropout=0.0, seed=42, layers=1, mix=False, **kwargs) -> tuple[SentimentHead, list[dict]]:
     "A new head (linear, or one hidden layer; over `layers` blocks of features, optionally mixed) trained on features; returns the head and its history."
     train_x, train_y = check_xy(train_x, train_y, 'training data')
@@ -67,8 +69,10 @@ def train_head(train_x, train_y, valid_x, valid_y, hidden=0, dropout=0.0, seed=4
     head = SentimentHead(train_x.shape[1], n_out=max(2, int(train_y.max()) + 1), hidden=hidden, dropout=dropout, layers=layers, mix=mix).fit_scaling(train_x)
     return head, fit(head, train_x, train_y, valid_x, valid_y, seed=seed, **kwargs)
 
+# %% ../nbs/08_train.ipynb #221350f1
 def plot_history(history, ax=None):
     "Train and validation loss and accuracy per epoch, with the restored epoch marked."
+    import matplotlib.pyplot as plt
     if ax is None: _, ax = plt.subplots(1, 2, figsize=(10, 3.2))
     ep = [h['epoch'] for h in history]
     for i, m in enumerate(['loss', 'acc']):
@@ -86,6 +90,7 @@ def _design(tfidf_rows, x, mean, std, alpha):
     text = sparse.csr_matrix((t.values().numpy(), t.indices().numpy()), shape=tuple(t.shape))
     return sparse.hstack([text, sparse.csr_matrix((alpha * (x - mean) / std).numpy())]).tocsr()
 
+# %% ../nbs/08_train.ipynb #dd457bd6
 def train_hybrid(train_texts, train_x, train_y, valid_texts, valid_x, valid_y, alphas=(0.003, 0.01, 0.03), Cs=(1.0, 3.0, 10.0),
                  ngrams=(1, 3), min_df:int=2) -> tuple[HybridHead, list[dict]]:
     "A `HybridHead` fitted by logistic regression with `alpha` and `C` chosen on validation accuracy; returns it and the search."

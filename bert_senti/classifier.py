@@ -35,12 +35,15 @@ class SentimentClassifier:
         if head.n_out != len(label_names): raise BertSentiError(f"The head has {head.n_out} outputs for {len(label_names)} label names.")
         store_attr(); self.label_names = list(label_names); self.metrics = metrics or {}
 
+    def _features(self, texts, bs=64) -> torch.Tensor:
+        "The head's input for checked `texts`: extracted with this classifier's pooling, length, truncation, device, precision and layers."
+        return extract_features(self.backbone, texts, self.pooling, self.max_length, self.truncation, bs=bs, progress=False,
+                                device=self.device, precision=self.precision, layers=self.layers)[self.pooling]
+
     def predict_proba(self, texts, bs=64) -> torch.Tensor:
         "Class probabilities for `texts` (batched and length-sorted internally, truncated to `max_length`)."
         texts = check_texts(texts)
-        feats = extract_features(self.backbone, texts, self.pooling, self.max_length, self.truncation, bs=bs, progress=False,
-                                 device=self.device, precision=self.precision, layers=self.layers)[self.pooling]
-        return predict_proba(self.head, feats, texts=texts)
+        return predict_proba(self.head, self._features(texts, bs), texts=texts)
 
     def predict(self, texts, bs=64) -> list[dict]:
         "`{'text', 'label', 'probability'}` for each text, in input order."
@@ -155,14 +158,13 @@ def load_classifier(
     try: head.load_state_dict(state)
     except RuntimeError as e: raise BertSentiError(f"'{weights}' does not fit the head described in config.json: {str(e).splitlines()[0]}") from None
     finetuned = config.get('finetuned') and dict(k=config['finetuned']['k'], base=config['backbone'], base_fingerprint=config['backbone_fingerprint'])
-    if backbone is None and config.get('bundle'):
-        return SentimentClassifier(_bundled_backbone(path, config), head, config['pooling'], config['max_length'], config['truncation'], config['label_names'],
-                                   config['metrics'], device, precision, config.get('layers', 1), finetuned)
-    backbone = backbone or _saved_backbone(config)
-    if check_fingerprint and backbone.fingerprint != config['backbone_fingerprint'] and head.n_in == backbone.hidden_size * config.get('layers', 1):
-        raise BertSentiError(f"The encoder {backbone.name!r} has other weights than the one this head was trained on ({config['backbone']!r}): "
-                             "its features would not mean what the head expects. Pass the original encoder.")
-    if finetuned: backbone = _tuned_backbone(path, config, backbone)
+    if backbone is None and config.get('bundle'): backbone = _bundled_backbone(path, config)    # already tuned, checked by its own fingerprints
+    else:
+        backbone = backbone or _saved_backbone(config)
+        if check_fingerprint and backbone.fingerprint != config['backbone_fingerprint'] and head.n_in == backbone.hidden_size * config.get('layers', 1):
+            raise BertSentiError(f"The encoder {backbone.name!r} has other weights than the one this head was trained on ({config['backbone']!r}): "
+                                 "its features would not mean what the head expects. Pass the original encoder.")
+        if finetuned: backbone = _tuned_backbone(path, config, backbone)
     return SentimentClassifier(backbone, head, config['pooling'], config['max_length'], config['truncation'], config['label_names'], config['metrics'],
                                device, precision, config.get('layers', 1), finetuned)
 
@@ -182,9 +184,7 @@ def evaluate(self:SentimentClassifier, texts, labels, k:int=5) -> dict:
     texts = check_texts(texts); labels = list(labels)
     if len(labels) != len(texts): raise BertSentiError(f"{len(texts)} texts but {len(labels)} labels: pass one label per text.")
     y = torch.tensor([label_id(l, f"label at index {i}: ") for i, l in enumerate(labels)])
-    feats = extract_features(self.backbone, texts, self.pooling, self.max_length, self.truncation, progress=False,
-                             device=self.device, precision=self.precision, layers=self.layers)[self.pooling]
-    return evaluate(self.head, feats, y, texts=texts, label_names=self.label_names, k=k)
+    return evaluate(self.head, self._features(texts), y, texts=texts, label_names=self.label_names, k=k)
 
 # %% ../nbs/11_classifier.ipynb #58f4dab6
 def train_classifier(

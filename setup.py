@@ -21,6 +21,7 @@ py_versions = '3.10 3.11 3.12 3.13'.split()
 requirements = cfg.get('requirements', '').split()
 dev_requirements = (cfg.get('dev_requirements') or '').split()
 offline_requirements = (cfg.get('offline_requirements') or '').split()
+distributed_requirements = (cfg.get('distributed_requirements') or '').split()
 min_python = cfg['min_python']
 lic = licenses.get(cfg['license'].lower(), (cfg['license'], None))
 
@@ -37,7 +38,7 @@ setuptools.setup(
     include_package_data=True,
     package_data={cfg['lib_path']: ['assets/*']},
     install_requires=requirements,
-    extras_require={'dev': dev_requirements, 'offline': offline_requirements},
+    extras_require={'dev': dev_requirements, 'offline': offline_requirements, 'distributed': distributed_requirements},
     python_requires='>=' + min_python,
     long_description=open('README.md', encoding='utf-8').read(),
     long_description_content_type='text/markdown',

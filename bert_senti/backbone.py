@@ -75,7 +75,9 @@ class Backbone:
     def __repr__(self): return f'Backbone({self.name!r}, hidden={self.hidden_size}, params={sum(p.numel() for p in self.model.parameters()):,})'
 
 # %% ../nbs/06_backbone.ipynb #ad5de4e6
-def load_backbone(name_or_path=DEFAULT_MODEL, **kwargs) -> Backbone:
+def load_backbone(name_or_path=DEFAULT_MODEL, # a hub id, a local directory, or an `offline:` name
+                  **kwargs,                   # passed on to `AutoModel.from_pretrained`
+                 ) -> Backbone:
     "A frozen encoder and its tokenizer from a hub id (default `bert-base-chinese`), a local directory, or an `offline:` name."
     tokenizer = load_tokenizer(name_or_path, **kwargs)
     source = resolve_model(name_or_path)
@@ -84,7 +86,12 @@ def load_backbone(name_or_path=DEFAULT_MODEL, **kwargs) -> Backbone:
     return Backbone(model, tokenizer, str(name_or_path))
 
 # %% ../nbs/06_backbone.ipynb #0189b9a1
-def tiny_bert(tokenizer, hidden=16, layers=2, heads=2, seed=0) -> Backbone:
+def tiny_bert(tokenizer, # the tokenizer it reads (its vocabulary sizes the embeddings)
+              hidden=16, # hidden size
+              layers=2,  # encoder layers
+              heads=2,   # attention heads
+              seed=0,    # seed of the random weights
+             ) -> Backbone:
     "A randomly initialised tiny BERT for `tokenizer`, for tests only (its features carry no pretrained knowledge)."
     torch.manual_seed(seed)
     config = BertConfig(vocab_size=len(tokenizer), hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=heads,
@@ -218,8 +225,19 @@ def _write_record(npy, key, backbone, pooling, max_length, truncation, shape, de
     with atomic_path(npy.with_suffix('.json')) as tmp: tmp.write_text(json.dumps(record, indent=1))
 
 # %% ../nbs/06_backbone.ipynb #b572d1d4
-def extract_features(backbone, texts, poolings=('cls',), max_length=None, truncation='head', bs=64, max_tokens=None,
-                     cache_dir=None, progress=True, device='auto', precision='auto', layers=1) -> dict:
+def extract_features(backbone,            # the `Backbone` to run
+                     texts,               # the texts (repeats are encoded once)
+                     poolings=('cls',),   # 'cls', 'mean', or both
+                     max_length=None,     # longest input in tokens (default: the encoder's, at most 512)
+                     truncation='head',   # 'head' or 'head+tail'
+                     bs=64,               # at most this many texts per batch
+                     max_tokens=None,     # at most this many padded positions per batch (default: by precision)
+                     cache_dir=None,      # directory to cache the features in (None: no cache)
+                     progress=True,       # show a progress bar
+                     device='auto',       # where to run: auto (CUDA, then MPS, then CPU), cpu, cuda or mps
+                     precision='auto',    # auto (measured under the gate), fp32, bf16 or fp16
+                     layers=1,            # how many last layers to pool side by side (an int, or 'all')
+                    ) -> dict:
     "Pooled features `{pooling: tensor (len(texts), layers * hidden)}` (the last `layers` layers side by side) in one length-sorted pass over the distinct texts, cached in `cache_dir`."
     texts = check_texts(texts)
     max_length = max_length or backbone.max_length

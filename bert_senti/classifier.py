@@ -40,12 +40,18 @@ class SentimentClassifier:
         return extract_features(self.backbone, texts, self.pooling, self.max_length, self.truncation, bs=bs, progress=False,
                                 device=self.device, precision=self.precision, layers=self.layers)[self.pooling]
 
-    def predict_proba(self, texts, bs=64) -> torch.Tensor:
+    def predict_proba(self,
+                      texts,  # one text, or a list of them
+                      bs=64,  # texts per forward pass
+                     ) -> torch.Tensor:
         "Class probabilities for `texts` (batched and length-sorted internally, truncated to `max_length`)."
         texts = check_texts(texts)
         return predict_proba(self.head, self._features(texts, bs), texts=texts)
 
-    def predict(self, texts, bs=64) -> list[dict]:
+    def predict(self,
+                texts,  # one text, or a list of them
+                bs=64,  # texts per forward pass
+               ) -> list[dict]:
         "`{'text', 'label', 'probability'}` for each text, in input order."
         texts = check_texts(texts)
         probs = self.predict_proba(texts, bs)
@@ -68,7 +74,10 @@ def _config(clf) -> dict:
 # %% ../nbs/11_classifier.ipynb #1ae86962
 NGRAMS, TUNED, ENCODER = 'ngrams.json', 'encoder_top.safetensors', 'encoder'
 
-def save_classifier(clf, path, include_encoder:bool=False):
+def save_classifier(clf,                        # the `SentimentClassifier` to write
+                    path,                       # the directory to write (replaced only once complete)
+                    include_encoder:bool=False, # write the encoder too, so the directory loads anywhere
+                   ):
     "Write `clf` to directory `path` (head.safetensors + config.json, a hybrid head's ngrams.json, tuned layers; with `include_encoder`, the encoder too), replacing it only once complete."
     path = Path(path).expanduser()
     if path.exists() and not (path/'config.json').exists() and any(path.iterdir()):
@@ -179,7 +188,11 @@ SentimentClassifier.from_pretrained = staticmethod(load_classifier)
 
 # %% ../nbs/11_classifier.ipynb #d1c3ca33
 @patch
-def evaluate(self:SentimentClassifier, texts, labels, k:int=5) -> dict:
+def evaluate(self:SentimentClassifier,
+             texts,    # the reviews to score
+             labels,   # their true labels: 0/1 or negative/positive
+             k:int=5,  # how many confidently wrong reviews to list
+            ) -> dict:
     "Metrics on `texts` with true `labels` (0/1 or negative/positive), plus the `k` most confidently wrong texts."
     texts = check_texts(texts); labels = list(labels)
     if len(labels) != len(texts): raise BertSentiError(f"{len(texts)} texts but {len(labels)} labels: pass one label per text.")

@@ -14,7 +14,9 @@ from .core import DEFAULT_DATA, DEFAULT_MODEL, BertSentiError, decode_text
 __all__ = ['DOCS', 'HELP', 'FILE_DOCS', 'COMMANDS', 'option_docs', 'train', 'evaluate_cmd', 'predict', 'main', 'console']
 
 # %% ../nbs/14_cli.ipynb #d1603545
-def option_docs(module:str, fn:str) -> dict:
+def option_docs(module:str, # a bert_senti module's name, e.g. 'classifier'
+                fn:str,     # a function defined at the top level of that module
+               ) -> dict:
     "The docments (the `# comment` after each parameter) of function `fn` in bert_senti's `module`, read from its source without importing it."
     src = Path(importlib.util.find_spec(f'bert_senti.{module}').origin).read_text(encoding='utf-8')   # found, not imported
     node = next(n for n in ast.parse(src).body if isinstance(n, ast.FunctionDef) and n.name == fn)

@@ -25,7 +25,11 @@ def special_tokens_around(tokenizer) -> tuple[list[int], list[int]]:
     return full[:start], full[start+len(body):]
 
 # %% ../nbs/04_collate.ipynb #23b71034
-def encode(tokenizer, texts, max_length=512, truncation='head') -> list[list[int]]:
+def encode(tokenizer,        # a fast tokenizer
+           texts,            # the texts to encode
+           max_length=512,   # longest result in tokens, special tokens included
+           truncation='head' # 'head' keeps the start; 'head+tail' keeps a quarter from the start and the rest from the end
+          ) -> list[list[int]]:
     "Token ids with special tokens of each text, at most `max_length` long, cut by `truncation`."
     texts = check_texts(texts)
     if truncation not in TRUNCATIONS: raise BertSentiError(f"Unknown truncation {truncation!r}: use one of {TRUNCATIONS}.")
@@ -51,7 +55,10 @@ class Collate:
         return out
 
 # %% ../nbs/04_collate.ipynb #5f61025f
-def sorted_batches(lengths, bs, max_tokens=None) -> list[list[int]]:
+def sorted_batches(lengths,        # each text's length in tokens
+                   bs,             # at most this many texts per batch
+                   max_tokens=None # at most this many padded positions per batch (None: no limit)
+                  ) -> list[list[int]]:
     "Indices in batches of at most `bs` texts and `max_tokens` padded positions, longest texts first (for inference)."
     order = np.argsort(-np.asarray(lengths), kind='stable').tolist()
     batches, i = [], 0

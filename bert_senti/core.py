@@ -24,7 +24,9 @@ LABEL_NAMES = ('negative', 'positive')     # label 0 and label 1
 LABEL_VALUES = {'0': 0, '1': 1, 'negative': 0, 'positive': 1}
 
 # %% ../nbs/00_core.ipynb #24739c5c
-def label_id(value, where:str='') -> int:
+def label_id(value,         # a label: 0/1 (int or str) or negative/positive, any case
+             where:str='',  # prefix of the error message, naming the file and line
+            ) -> int:
     "0 or 1 for a label given as 0/1 or negative/positive (any case), else an error naming `where`."
     key = str(value).strip().lower()
     if key not in LABEL_VALUES:
@@ -32,7 +34,8 @@ def label_id(value, where:str='') -> int:
     return LABEL_VALUES[key]
 
 # %% ../nbs/00_core.ipynb #51b082a6
-def check_texts(texts) -> list[str]:
+def check_texts(texts # one string, or an iterable of them
+               ) -> list[str]:
     "Return `texts` as a list of non-empty strings, or raise naming the first bad item's index."
     if isinstance(texts, str): texts = [texts]
     texts = list(texts)
@@ -46,7 +49,10 @@ def check_texts(texts) -> list[str]:
     return texts
 
 # %% ../nbs/00_core.ipynb #fb12a058
-def decode_text(raw:bytes, encoding:str='utf-8', where:str='input') -> str:
+def decode_text(raw:bytes,            # the bytes of a file, standard input or an argument
+                encoding:str='utf-8', # codec to decode with, e.g. utf-8 or gb18030
+                where:str='input',    # what `raw` is, for the error message (a file name, 'standard input')
+               ) -> str:
     "`raw` decoded with `encoding` (a UTF-8 byte-order mark dropped), or an error naming `where`, the line, and the fix."
     try: codec = codecs.lookup(encoding).name
     except LookupError: raise BertSentiError(f"Unknown encoding {encoding!r}: pass a codec name such as utf-8, gb18030 or big5.") from None
@@ -104,7 +110,11 @@ def looks_like_path(name: str) -> bool:
     return name.startswith(('.', '/', '~')) or '\\' in name or name.count('/') > 1
 
 # %% ../nbs/00_core.ipynb #044b25e5
-def from_hub_or_dir(auto_cls, name_or_path, what='model', **kwargs):
+def from_hub_or_dir(auto_cls,      # a transformers Auto class, e.g. `AutoModel`
+                    name_or_path,  # a hub id or a local directory
+                    what='model',  # what is being loaded, for the error messages
+                    **kwargs,      # passed on to `from_pretrained`
+                   ):
     "Load `auto_cls.from_pretrained(name_or_path)` from a local directory or the hub, with errors that say what to pass."
     path = Path(str(name_or_path)).expanduser()
     if path.exists() and not path.is_dir():

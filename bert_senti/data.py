@@ -42,7 +42,9 @@ def _columns(path: Path, header: list[str]) -> tuple[int, int]:
     return text, names.index('label')
 
 # %% ../nbs/03_data.ipynb #0a1ab956
-def read_table(path, encoding:str='utf-8') -> Dataset:
+def read_table(path,                 # a .tsv or .csv file with a header row
+               encoding:str='utf-8', # the file's encoding, e.g. gb18030 for GBK/GB18030 files
+              ) -> Dataset:
     "A validated dataset from a TSV or CSV file with a header (`text` or `text_a`, and `label`), decoded with `encoding`."
     path = Path(path).expanduser()
     if not path.is_file(): raise BertSentiError(f"Data file '{path}' does not exist: pass a TSV/CSV file, a save_to_disk directory or a hub id.")
@@ -61,7 +63,9 @@ def read_table(path, encoding:str='utf-8') -> Dataset:
     return Dataset.from_dict({'text': texts, 'label': labels}, features=FEATURES)
 
 # %% ../nbs/03_data.ipynb #9da5dcf6
-def write_table(ds, path):
+def write_table(ds,   # a dataset with `text` and `label`
+                path, # .csv for CSV, anything else for TSV
+               ):
     "Write `ds` as a TSV (`label<TAB>text_a`, as ChnSentiCorp) or CSV file, atomically."
     path = Path(path)
     with atomic_path(path) as tmp, open(tmp, 'w', encoding='utf-8', newline='') as f:
@@ -117,7 +121,12 @@ def _split(ds: Dataset, frac: float, seed: int) -> tuple[Dataset, Dataset]:
     return (ds.select([i for i, t in enumerate(texts) if t not in held]), ds.select([i for i, t in enumerate(texts) if t in held]))
 
 # %% ../nbs/03_data.ipynb #873bf940
-def load_corpus(source=DEFAULT_DATA, valid_pct=0.1, test_pct=0.0, seed=42, encoding:str='utf-8') -> DatasetDict:
+def load_corpus(source=DEFAULT_DATA,  # a TSV/CSV file, a directory (save_to_disk, or train/validation/test files), or a hub id
+                valid_pct=0.1,        # share of the distinct texts held out for validation, when the source has no validation split
+                test_pct=0.0,         # share held out for testing, when the source has no test split
+                seed=42,              # seed of the held-out splits
+                encoding:str='utf-8', # encoding of TSV/CSV files
+               ) -> DatasetDict:
     "Train/validation(/test) splits with `text` and `label` from a file (decoded with `encoding`), a directory or a hub id."
     raw = {SPLIT_NAMES.get(k, k): v for k, v in _read_source(source, encoding).items()}
     if 'train' not in raw: raise BertSentiError(f"'{source}' has no train split (it has {list(raw)}).")
@@ -133,7 +142,9 @@ POSITIVE = ['服务很好', '非常满意', '房间干净', '物超所值', '推
 NEGATIVE = ['服务太差', '非常失望', '房间很脏', '价格太贵', '不会推荐', '质量很烂', '再也不来', '速度很慢']
 SUBJECTS = ['这家酒店', '这本书', '笔记本', '前台', '早餐', '屏幕', '位置']
 
-def toy_reviews(n=200, seed=0) -> Dataset:
+def toy_reviews(n=200, # how many reviews, half of each class
+                seed=0 # seed of the random phrases
+               ) -> Dataset:
     "`n` synthetic reviews, half positive, each a subject and two or three phrases of its class (for tests only)."
     rng = random.Random(seed)
     labels = [i % 2 for i in range(n)]

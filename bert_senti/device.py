@@ -15,7 +15,8 @@ __all__ = ['NATIVE_BF16', 'DTYPES', 'PRECISIONS', 'MIN_COS', 'MIN_SPEEDUP', 'pic
            'autocast', 'cos_min', 'choose_precision', 'device_name', 'precision_record_path', 'remembered_precision']
 
 # %% ../nbs/05_device.ipynb #a87623d0
-def pick_device(device='auto') -> torch.device:
+def pick_device(device='auto' # 'auto', 'cpu', 'cuda', 'cuda:N', 'mps', or a `torch.device`
+               ) -> torch.device:
     "The device to run on: `'auto'` is CUDA, then Apple MPS, then the CPU; otherwise the device named."
     if isinstance(device, torch.device): device = str(device)
     if device in (None, 'auto'):

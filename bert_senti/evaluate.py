@@ -15,7 +15,11 @@ __all__ = ['HEADS', 'predict_proba', 'metrics', 'evaluate', 'plot_confusion', 'l
            'tfidf_baseline', 'majority_baseline', 'compare_heads', 'best_head']
 
 # %% ../nbs/09_evaluate.ipynb #97434652
-def predict_proba(head, x, bs=4096, texts=None) -> torch.Tensor:
+def predict_proba(head,      # a trained head
+                  x,         # features, one row per text
+                  bs=4096,   # rows per forward pass
+                  texts=None # the texts, for a head that reads them (the hybrid head)
+                 ) -> torch.Tensor:
     "Class probabilities of `head` for features `x` (and, for a head that reads them, `texts`): softmax over logits, in eval mode."
     head.eval()
     if getattr(head, 'uses_texts', False) and texts is None: raise BertSentiError("This head reads the texts as well as their features: pass texts=.")
@@ -23,7 +27,10 @@ def predict_proba(head, x, bs=4096, texts=None) -> torch.Tensor:
     with torch.no_grad(): return torch.cat([run(i).softmax(1) for i in range(0, len(x), bs)])
 
 # %% ../nbs/09_evaluate.ipynb #e5627e4e
-def metrics(y_true, y_pred, label_names=LABEL_NAMES) -> dict:
+def metrics(y_true,                  # true labels (0/1)
+            y_pred,                  # predicted labels
+            label_names=LABEL_NAMES, # class names, by label
+           ) -> dict:
     "Accuracy, macro precision/recall/F1, per-class scores and the confusion matrix."
     from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support   # scikit-learn loads only when scoring
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
@@ -34,7 +41,13 @@ def metrics(y_true, y_pred, label_names=LABEL_NAMES) -> dict:
                 confusion=confusion_matrix(y_true, y_pred, labels=labels).tolist())
 
 # %% ../nbs/09_evaluate.ipynb #40e6eac0
-def evaluate(head, x, y, texts=None, label_names=LABEL_NAMES, k=5) -> dict:
+def evaluate(head,                    # a trained head
+             x,                       # features of the split, one row per text
+             y,                       # their true labels (0/1)
+             texts=None,              # the texts, to list the worst mistakes (and for a head that reads them)
+             label_names=LABEL_NAMES, # class names, by label
+             k=5,                     # how many confidently wrong texts to list
+            ) -> dict:
     "Metrics of `head` on the whole split (x, y), plus its `k` most confidently wrong texts."
     x, y = check_xy(x, y, 'evaluation data')
     probs = predict_proba(head, x, texts=texts)

@@ -15,14 +15,18 @@ from .offline import resolve_model
 __all__ = ['SPECIAL_TOKENS', 'load_tokenizer', 'char_tokenizer', 'token_lengths', 'length_summary', 'plot_lengths']
 
 # %% ../nbs/02_tokenizer.ipynb #066d5d9f
-def load_tokenizer(name_or_path=DEFAULT_MODEL, **kwargs):
+def load_tokenizer(name_or_path=DEFAULT_MODEL, # a hub id, a local directory, or an `offline:` name
+                   **kwargs,                   # passed on to `AutoTokenizer.from_pretrained`
+                  ):
     "The fast tokenizer of `name_or_path` (a hub id, a local directory, or an `offline:` name)."
     return from_hub_or_dir(AutoTokenizer, resolve_model(name_or_path), what='tokenizer', **kwargs)
 
 # %% ../nbs/02_tokenizer.ipynb #80a4a5c4
 SPECIAL_TOKENS = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]']
 
-def char_tokenizer(texts, path=None) -> BertTokenizerFast:
+def char_tokenizer(texts,     # texts whose characters make the vocabulary
+                   path=None, # a directory to save the tokenizer to, if given
+                  ) -> BertTokenizerFast:
     "A BERT tokenizer whose vocabulary is the special tokens plus every character of `texts` (for tests and demos)."
     chars = sorted({c for t in texts for c in t if not c.isspace()} - set(''.join(SPECIAL_TOKENS)) | set('abcdefghijklmnopqrstuvwxyz0123456789'))
     path = Path(path or tempfile.mkdtemp(prefix='char_tok_'))
@@ -31,7 +35,10 @@ def char_tokenizer(texts, path=None) -> BertTokenizerFast:
     return BertTokenizerFast(str(path/'vocab.txt'), model_max_length=512)
 
 # %% ../nbs/02_tokenizer.ipynb #089a4390
-def token_lengths(tokenizer, texts, bs=1000) -> np.ndarray:
+def token_lengths(tokenizer, # a fast tokenizer
+                  texts,     # the texts to measure
+                  bs=1000,   # texts tokenized per call
+                 ) -> np.ndarray:
     "Number of tokens of each text, special tokens included and nothing truncated."
     texts = check_texts(texts)
     return np.concatenate([np.array([len(ids) for ids in tokenizer(texts[i:i+bs], truncation=False, verbose=False)['input_ids']])

@@ -33,8 +33,20 @@ def _epoch_stats(head, x, y, bs=4096) -> tuple[float, float]:
     return torch.nn.functional.cross_entropy(logits, y).item(), (logits.argmax(1) == y).float().mean().item()
 
 # %% ../nbs/08_train.ipynb #dd0b9065
-def fit(head, train_x, train_y, valid_x, valid_y, epochs=20, bs=64, lr=1e-3, wd=0.01, warmup=0.1, seed=42,
-        device=None, progress=True) -> list[dict]:
+def fit(head,           # the head to train, in place
+        train_x,        # training features, one row per text
+        train_y,        # their labels (0/1)
+        valid_x,        # validation features: the best epoch is restored
+        valid_y,        # their labels
+        epochs=20,      # epochs to train
+        bs=64,          # batch size
+        lr=1e-3,        # peak learning rate
+        wd=0.01,        # AdamW weight decay
+        warmup=0.1,     # share of the steps spent warming up
+        seed=42,        # seed of the batch order
+        device=None,    # where to train (None: the CPU)
+        progress=True,  # show a progress bar
+       ) -> list[dict]:
     "Train `head` with AdamW and a linear warmup schedule; restore the epoch with the best validation accuracy; return the history."
     train_x, train_y = check_xy(train_x, train_y, 'training data')
     valid_x, valid_y = check_xy(valid_x, valid_y, 'validation data')
@@ -62,7 +74,17 @@ def fit(head, train_x, train_y, valid_x, valid_y, epochs=20, bs=64, lr=1e-3, wd=
 
 # %% ../nbs/08_train.ipynb #f574ae5b
 @delegates(fit)
-def train_head(train_x, train_y, valid_x, valid_y, hidden=0, dropout=0.0, seed=42, layers=1, mix=False, **kwargs) -> tuple[SentimentHead, list[dict]]:
+def train_head(train_x,        # training features, one row per text
+               train_y,        # their labels (0/1)
+               valid_x,        # validation features: the best epoch is restored
+               valid_y,        # their labels
+               hidden=0,       # width of one hidden layer (0: a linear head)
+               dropout=0.0,    # dropout before the output layer
+               seed=42,        # seed of the initialisation (and, passed on, the batch order)
+               layers=1,       # how many layers' features sit side by side in each row
+               mix=False,      # mix the layers with learned weights instead of concatenating them
+               **kwargs,       # passed on to `fit`
+              ) -> tuple[SentimentHead, list[dict]]:
     "A new head (linear, or one hidden layer; over `layers` blocks of features, optionally mixed) trained on features; returns the head and its history."
     train_x, train_y = check_xy(train_x, train_y, 'training data')
     torch.manual_seed(seed)

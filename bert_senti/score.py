@@ -4,7 +4,7 @@
 
 # %% ../nbs/12_score.ipynb #1ac0ae99
 from __future__ import annotations
-import csv, hashlib, io, json, logging, os, shutil
+import codecs, csv, hashlib, io, json, logging, os, shutil
 from pathlib import Path
 import pyarrow as pa, pyarrow.parquet as pq
 from fastcore.basics import patch
@@ -41,7 +41,6 @@ def codec_for(encoding:str # a codec name, such as utf-8 or gb18030
              ) -> str:
     "The Python codec for `encoding` (a UTF-8 byte-order mark is dropped), or an error naming the fix."
     decode_text(b'', encoding)                                # unknown encodings fail here, with the fix
-    import codecs
     return 'utf-8-sig' if codecs.lookup(encoding).name == 'utf-8' else encoding
 
 # %% ../nbs/12_score.ipynb #22ee1c46

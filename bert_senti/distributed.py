@@ -121,7 +121,8 @@ def predict_file_ray(classifier,                 # directory of a saved classifi
                      progress:bool=True,         # show Ray's progress bars
                     ) -> dict:
     "Score `data` into directory `out` with a pool of Ray actors, chunk for chunk as `predict_file` does; return rows read, scored and rejected."
-    files, out = input_files(data), Path(out).expanduser()
+    out = Path(out).expanduser()
+    files = input_files(data, skip=(out, rejects_path(out)))
     ray = start_ray(address)
     ray.data.DataContext.get_current().enable_progress_bars = progress
     logging.getLogger('ray.data').setLevel(logging.INFO if progress else logging.ERROR)

@@ -22,14 +22,16 @@ __all__ = ['FORMATS', 'READERS', 'OUT_FORMATS', 'log', 'input_files', 'codec_for
 # %% ../nbs/12_score.ipynb #f5834e36
 FORMATS = {'.tsv': 'tsv', '.txt': 'tsv', '.csv': 'csv', '.jsonl': 'jsonl', '.json': 'jsonl', '.parquet': 'parquet'}
 
-# %% ../nbs/12_score.ipynb #582b7fe1
-def input_files(data # a file, or a directory whose files are read in name order
+# %% ../nbs/12_score.ipynb #e84cba30
+def input_files(data,      # a file, or a directory whose files are read in name order
+                skip=(),   # paths that are not input even if they sit in the directory (an earlier run's output)
                ) -> list[Path]:
     "The files to score: `data` itself, or the readable files directly inside directory `data`, sorted by name."
     path = Path(data).expanduser()
     if path.is_dir():
-        files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in FORMATS)
-        if not files: raise BertSentiError(f"Directory '{data}' holds no {'/'.join(sorted(set(FORMATS)))} files: pass a file or a directory of them.")
+        skip = {Path(p).expanduser().resolve() for p in skip}
+        files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in FORMATS and p.resolve() not in skip)
+        if not files: raise BertSentiError(f"Directory '{data}' holds no {'/'.join(sorted(set(FORMATS)))} files to score: pass a file or a directory of them.")
         return files
     if not path.is_file(): raise BertSentiError(f"Data file '{data}' does not exist: pass a TSV, CSV, JSON Lines or Parquet file, or a directory of them.")
     if path.suffix.lower() not in FORMATS:
@@ -362,8 +364,9 @@ def predict_file(self:SentimentClassifier,
                  progress:bool=True,       # show a progress bar with rows per second and time left
                 ) -> dict:
     "Score every row of `data` into `out` (input columns kept, plus label and class probabilities) in chunks, resuming an unfinished run."
-    files, out = input_files(data), Path(out).expanduser()
+    out = Path(out).expanduser()
     if out.suffix.lower() not in OUT_FORMATS: raise BertSentiError(f"Output '{out}' must end in .parquet or .csv (the format to write).")
+    files = input_files(data, skip=(out, rejects_path(out)))
     first = next(READERS[FORMATS[files[0].suffix.lower()]](files[0], 1, encoding)).table.column_names
     text_column = text_column or next((c for c in ('text', 'text_a') if c in first), 'text')
     work = open_work(out, job_record(files, self, text_column, chunk_rows, encoding, prefix))

@@ -10,8 +10,8 @@ from pathlib import Path
 
 # %% auto #0
 __all__ = ['DEFAULT_MODEL', 'DEFAULT_DATA', 'LABEL_NAMES', 'LABEL_VALUES', 'BertSentiError', 'label_id', 'check_texts',
-           'decode_text', 'atomic_path', 'file_sha256', 'sample_path', 'sample_texts', 'cache_root', 'looks_like_path',
-           'from_hub_or_dir']
+           'codec_for', 'decode_text', 'atomic_path', 'file_sha256', 'sample_path', 'sample_texts', 'cache_root',
+           'looks_like_path', 'from_hub_or_dir']
 
 # %% ../nbs/00_core.ipynb #6a0fffe0
 class BertSentiError(ValueError):
@@ -48,20 +48,27 @@ def check_texts(texts # one string, or an iterable of them
         except UnicodeEncodeError: raise BertSentiError(f"Text at index {i} holds bytes that are not valid UTF-8 ({t!r:.40}): decode it with its real encoding (e.g. gb18030) first.") from None
     return texts
 
+# %% ../nbs/00_core.ipynb #1c4675e7
+def codec_for(encoding:str # a codec name, such as utf-8 or gb18030
+             ) -> str:
+    "The Python codec that decodes `encoding` (for UTF-8, `utf-8-sig`, which drops a byte-order mark), or an error naming the fix."
+    try: return 'utf-8-sig' if codecs.lookup(encoding).name == 'utf-8' else encoding
+    except LookupError: raise BertSentiError(f"Unknown encoding {encoding!r}: pass a codec name such as utf-8, gb18030 or big5.") from None
+
 # %% ../nbs/00_core.ipynb #fb12a058
 def decode_text(raw:bytes,            # the bytes of a file, standard input or an argument
                 encoding:str='utf-8', # codec to decode with, e.g. utf-8 or gb18030
                 where:str='input',    # what `raw` is, for the error message (a file name, 'standard input')
                ) -> str:
     "`raw` decoded with `encoding` (a UTF-8 byte-order mark dropped), or an error naming `where`, the line, and the fix."
-    try: codec = codecs.lookup(encoding).name
-    except LookupError: raise BertSentiError(f"Unknown encoding {encoding!r}: pass a codec name such as utf-8, gb18030 or big5.") from None
-    try: return raw.decode('utf-8-sig' if codec == 'utf-8' else codec)
+    codec = codec_for(encoding)
+    try: return raw.decode(codec)
     except UnicodeDecodeError as e:
         line = raw[:e.start].count(b'\n') + 1
+        utf8 = codec == 'utf-8-sig'
         fix = ("if it is GBK/GB18030 (common for Chinese text), pass --encoding gb18030 (encoding='gb18030' in Python), or re-save it as UTF-8"
-               if codec == 'utf-8' else "pass the encoding it was written in with --encoding")
-        raise BertSentiError(f"{where}: line {line} is not {'UTF-8' if codec == 'utf-8' else encoding} (byte {raw[e.start]:#04x}): {fix}.") from None
+               if utf8 else "pass the encoding it was written in with --encoding")
+        raise BertSentiError(f"{where}: line {line} is not {'UTF-8' if utf8 else encoding} (byte {raw[e.start]:#04x}): {fix}.") from None
 
 # %% ../nbs/00_core.ipynb #49f66d59
 @contextmanager

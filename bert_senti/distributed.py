@@ -7,8 +7,8 @@ from __future__ import annotations
 import logging, os
 from pathlib import Path
 import pyarrow as pa, pyarrow.compute as pc
-from .core import BertSentiError, atomic_path
-from .score import FORMATS, READERS, codec_for, input_files, output_names, rejects_path, score_table
+from .core import BertSentiError, atomic_path, codec_for
+from .score import FORMATS, READERS, decode_field, input_files, output_names, pick_text_column, rejects_path, score_table
 
 # %% auto #0
 __all__ = ['REASON', 'decode_columns', 'Scorer', 'ray_read', 'start_ray', 'predict_file_ray']
@@ -24,10 +24,8 @@ def decode_columns(table:pa.Table,      # a batch as Ray read it
         if not pa.types.is_binary(col.type): cols[name] = col; continue
         values = []
         for i, v in enumerate(col.to_pylist()):
-            try: values.append(None if v is None else v.decode(codec))
-            except UnicodeDecodeError as e:
-                values.append(None)
-                reasons[i] = reasons[i] or f"column {name!r} is not valid {encoding} (byte {v[e.start]:#04x}); pass the file's encoding with --encoding (e.g. gb18030)"
+            value, bad = (None, None) if v is None else decode_field(v, codec, name)
+            values.append(value); reasons[i] = reasons[i] or bad
         cols[name] = pa.array(values, pa.string())
     return pa.table(cols), reasons
 
@@ -129,7 +127,7 @@ def predict_file_ray(classifier,                 # directory of a saved classifi
     gpus, cpus = ray.cluster_resources().get('GPU', 0), ray.cluster_resources().get('CPU', 1)
     actors = actors or int(gpus) or max(1, int(cpus) // 2)
     ds, decode = ray_read(files, encoding)
-    text_column = text_column or next((c for c in ('text', 'text_a') if c in ds.schema().names), 'text')
+    text_column = pick_text_column(ds.schema().names, text_column)
     scored = ds.repartition(target_num_rows_per_block=chunk_rows, strict=True).map_batches(
         Scorer, batch_size=chunk_rows, batch_format='pyarrow', compute=ray.data.ActorPoolStrategy(size=actors),
         num_gpus=1 if gpus else None, num_cpus=max(cpus - 1, 0.5) / actors,     # one CPU left over for reading and writing

@@ -4,20 +4,21 @@
 
 # %% ../nbs/12_score.ipynb #1ac0ae99
 from __future__ import annotations
-import codecs, csv, hashlib, io, json, logging, os, shutil
+import csv, hashlib, io, json, logging, os, shutil
 from pathlib import Path
 import pyarrow as pa, pyarrow.parquet as pq
 from fastcore.basics import patch
 from tqdm.auto import tqdm
-from .core import BertSentiError, atomic_path, decode_text
+from .core import BertSentiError, atomic_path, codec_for, decode_text
 from .device import pick_device
 from .backbone import weights_fingerprint
 from .classifier import SentimentClassifier
 
 # %% auto #0
-__all__ = ['FORMATS', 'READERS', 'OUT_FORMATS', 'log', 'input_files', 'codec_for', 'text_problem', 'Rows', 'read_tsv', 'read_csv',
-           'read_jsonl', 'read_parquet', 'count_rows', 'chunks', 'output_names', 'score_table',
-           'classifier_fingerprint', 'job_record', 'open_work', 'write_parts', 'rejects_path', 'score_chunk', 'finish']
+__all__ = ['FORMATS', 'READERS', 'OUT_FORMATS', 'log', 'input_files', 'decode_field', 'text_problem', 'Rows', 'read_tsv',
+           'read_csv', 'read_jsonl', 'read_parquet', 'count_rows', 'chunks', 'output_names', 'pick_text_column',
+           'score_table', 'classifier_fingerprint', 'job_record', 'open_work', 'write_parts', 'rejects_path',
+           'score_chunk', 'finish']
 
 # %% ../nbs/12_score.ipynb #f5834e36
 FORMATS = {'.tsv': 'tsv', '.txt': 'tsv', '.csv': 'csv', '.jsonl': 'jsonl', '.json': 'jsonl', '.parquet': 'parquet'}
@@ -38,26 +39,22 @@ def input_files(data,      # a file, or a directory whose files are read in name
         raise BertSentiError(f"'{data}' has suffix {path.suffix!r}: name it .tsv, .csv, .jsonl or .parquet after its format.")
     return [path]
 
-# %% ../nbs/12_score.ipynb #60927a28
-def codec_for(encoding:str # a codec name, such as utf-8 or gb18030
-             ) -> str:
-    "The Python codec for `encoding` (a UTF-8 byte-order mark is dropped), or an error naming the fix."
-    decode_text(b'', encoding)                                # unknown encodings fail here, with the fix
-    return 'utf-8-sig' if codecs.lookup(encoding).name == 'utf-8' else encoding
-
-# %% ../nbs/12_score.ipynb #22ee1c46
-def _field(raw:bytes, codec:str, column:str):
-    "(value, reason): `raw` decoded, or None and why not."
+# %% ../nbs/12_score.ipynb #13382728
+def decode_field(raw:bytes,  # one field's bytes
+                 codec:str,  # the codec to decode with (from `codec_for`)
+                 column:str, # the field's column, for the reason
+                ) -> tuple:
+    "`(value, None)`: `raw` decoded; or `(None, reason)`, the reason naming the column, the first bad byte and the fix."
     try: return raw.decode(codec), None
     except UnicodeDecodeError as e: return None, f"column {column!r} is not valid {codec.replace('-sig', '')} (byte {raw[e.start]:#04x}); pass the file's encoding with --encoding (e.g. gb18030)"
 
-# %% ../nbs/12_score.ipynb #5019c9a2
+# %% ../nbs/12_score.ipynb #a542361b
 def text_problem(value,               # a text column's value: str, bytes, None or anything else
                  encoding:str='utf-8', # how bytes are decoded
                 ) -> str|None:
     "Why `value` cannot be scored as a review text (missing, not a string, empty, not valid in `encoding`), or None."
     if isinstance(value, bytes):
-        value, bad = _field(value, codec_for(encoding), 'text')
+        value, bad = decode_field(value, codec_for(encoding), 'text')
         if bad: return bad
     if value is None: return "the text is missing"
     if not isinstance(value, str): return f"the text is {type(value).__name__} ({value!r:.40}), not a string"
@@ -66,7 +63,7 @@ def text_problem(value,               # a text column's value: str, bytes, None 
     except UnicodeEncodeError: return f"the text is not valid {encoding}; pass the file's encoding with --encoding (e.g. gb18030)"
     return None
 
-# %% ../nbs/12_score.ipynb #44ba7602
+# %% ../nbs/12_score.ipynb #c5cf5f26
 class Rows:
     "Consecutive rows of one file: an Arrow `table`, each row's number `row` in the file, and a `reason` (or None) per row."
     def __init__(self, table:pa.Table, file:str, row:list, reason:list): self.table, self.file, self.row, self.reason = table, file, list(row), list(reason)
@@ -74,13 +71,13 @@ class Rows:
     def __getitem__(self, s:slice): return Rows(self.table.slice(s.start or 0, (s.stop or len(self)) - (s.start or 0)), self.file, self.row[s], self.reason[s])
     def __repr__(self): return f'Rows({self.file!r}, rows {self.row[0] if self.row else "-"}..{self.row[-1] if self.row else "-"}, {self.table.num_columns} columns)'
 
-# %% ../nbs/12_score.ipynb #45c52424
+# %% ../nbs/12_score.ipynb #8e911c4a
 def _from_fields(rows:list, header:list, path:Path, line:list, reasons:list) -> Rows:
     "`Rows` of string columns from parsed `rows` of fields (a row with the wrong number of fields is all null)."
     cols = {h: [r[j] if len(r) == len(header) else None for r in rows] for j, h in enumerate(header)}
     return Rows(pa.table({h: pa.array(v, pa.string()) for h, v in cols.items()}), path.name, line, reasons)
 
-# %% ../nbs/12_score.ipynb #2fd6de33
+# %% ../nbs/12_score.ipynb #26db96d7
 def _header(fields:list, path:Path) -> list:
     "The header row's names, or an error if it has none or repeats one."
     names = [f.strip() for f in fields]
@@ -88,7 +85,7 @@ def _header(fields:list, path:Path) -> list:
     if len(set(names)) != len(names): raise BertSentiError(f"{path}: the header repeats a column name ({names}): give each column its own name.")
     return names
 
-# %% ../nbs/12_score.ipynb #558de46f
+# %% ../nbs/12_score.ipynb #10dfcdda
 def read_tsv(path,                     # a tab-separated file with a header line
              n:int=4096,                # at most this many rows per `Rows`
              encoding:str='utf-8',      # the file's encoding
@@ -107,13 +104,13 @@ def read_tsv(path,                     # a tab-separated file with a header line
             reason = f"line {lineno} has {len(parts)} fields, the header has {len(header)}" if len(parts) != len(header) else None
             fields = []
             for h, p in zip(header, parts if not reason else []):
-                v, bad = _field(p, codec, h); fields.append(v); reason = reason or (bad and f"line {lineno}: {bad}")
+                v, bad = decode_field(p, codec, h); fields.append(v); reason = reason or (bad and f"line {lineno}: {bad}")
             rows.append(fields); lines.append(lineno); reasons.append(reason)
             if len(rows) == n:
                 yield _from_fields(rows, header, path, lines, reasons); rows, lines, reasons = [], [], []
         if rows or not lines: yield _from_fields(rows, header, path, lines, reasons)
 
-# %% ../nbs/12_score.ipynb #bcad86e7
+# %% ../nbs/12_score.ipynb #4963a460
 def read_csv(path, n:int=4096, encoding:str='utf-8', text_column:str='text'):
     "`Rows` of at most `n` rows from a CSV file with a header (quoted fields may hold commas and newlines)."
     codec, path = codec_for(encoding), Path(path)
@@ -135,7 +132,7 @@ def read_csv(path, n:int=4096, encoding:str='utf-8', text_column:str='text'):
                 yield _from_fields(rows, header, path, lines, reasons); rows, lines, reasons = [], [], []
         if rows or not lines: yield _from_fields(rows, header, path, lines, reasons)
 
-# %% ../nbs/12_score.ipynb #562cb3fa
+# %% ../nbs/12_score.ipynb #4772d47c
 def _json_table(recs:list) -> pa.Table:
     "An Arrow table of JSON records; a column whose values mix types keeps strings as they are and writes the rest as JSON text."
     cols = {}
@@ -145,7 +142,7 @@ def _json_table(recs:list) -> pa.Table:
         except (pa.ArrowInvalid, pa.ArrowTypeError): cols[k] = pa.array([v if v is None or isinstance(v, str) else json.dumps(v, ensure_ascii=False) for v in vals], pa.string())
     return pa.table(cols)
 
-# %% ../nbs/12_score.ipynb #3f03c3e6
+# %% ../nbs/12_score.ipynb #e79b62d6
 def read_jsonl(path, n:int=4096, encoding:str='utf-8', text_column:str='text'):
     "`Rows` of at most `n` JSON objects, one per line; lines that are not JSON objects, or whose `text_column` is not a string, carry their reason."
     codec, path = codec_for(encoding), Path(path)
@@ -153,7 +150,7 @@ def read_jsonl(path, n:int=4096, encoding:str='utf-8', text_column:str='text'):
         recs, lines, reasons = [], [], []
         for lineno, raw in enumerate(f, 1):
             if not raw.strip(): continue
-            rec, reason = _field(raw, codec, 'line')
+            rec, reason = decode_field(raw, codec, 'line')
             if rec is not None:
                 try: rec = json.loads(rec)
                 except ValueError as e: rec, reason = None, f"not valid JSON ({e.msg} at column {e.colno})"
@@ -164,7 +161,7 @@ def read_jsonl(path, n:int=4096, encoding:str='utf-8', text_column:str='text'):
                 yield Rows(_json_table(recs), path.name, lines, reasons); recs, lines, reasons = [], [], []
         if recs or not lines: yield Rows(_json_table(recs), path.name, lines, reasons)
 
-# %% ../nbs/12_score.ipynb #1d701d6c
+# %% ../nbs/12_score.ipynb #4e53c01b
 def read_parquet(path, n:int=4096, encoding:str='utf-8', text_column:str='text'):
     "`Rows` of at most `n` rows from a Parquet file, read a batch at a time (`encoding` is for binary text columns)."
     path, first = Path(path), 1
@@ -175,7 +172,7 @@ def read_parquet(path, n:int=4096, encoding:str='utf-8', text_column:str='text')
         yield Rows(pa.Table.from_batches([batch]), path.name, range(first, first + batch.num_rows), [None] * batch.num_rows)
         first += batch.num_rows
 
-# %% ../nbs/12_score.ipynb #d6f4f45a
+# %% ../nbs/12_score.ipynb #9f2a6658
 READERS = {'tsv': read_tsv, 'csv': read_csv, 'jsonl': read_jsonl, 'parquet': read_parquet}
 
 def count_rows(files:list,           # input files
@@ -185,7 +182,7 @@ def count_rows(files:list,           # input files
     return sum(pq.ParquetFile(f).metadata.num_rows if FORMATS[f.suffix.lower()] == 'parquet'
                else sum(len(r) for r in READERS[FORMATS[f.suffix.lower()]](f, 1 << 16, encoding)) for f in files)
 
-# %% ../nbs/12_score.ipynb #52632591
+# %% ../nbs/12_score.ipynb #16544cb1
 def chunks(files:list,                 # input files, read in this order
            n:int=4096,                  # rows per chunk
            encoding:str='utf-8',        # encoding of the text formats
@@ -202,20 +199,27 @@ def chunks(files:list,                 # input files, read in this order
                 if size == n: yield buf; buf, size = [], 0
     if buf: yield buf
 
-# %% ../nbs/12_score.ipynb #7db11032
+# %% ../nbs/12_score.ipynb #2d6f9ef3
 def output_names(label_names,  # the classifier's class names
                  prefix:str='', # prepended to every added column
                 ) -> list[str]:
     "The columns scoring adds: the predicted label, then one probability per class."
     return [f'{prefix}label', *(f'{prefix}prob_{n}' for n in label_names)]
 
-# %% ../nbs/12_score.ipynb #f11db02f
+# %% ../nbs/12_score.ipynb #2283609f
 def _join(rows:list) -> tuple:
     "One table, with row files, numbers and reasons, from a chunk's `Rows` (columns missing from a file are null)."
     table = pa.concat_tables([r.table for r in rows], promote_options='permissive') if len(rows) > 1 else rows[0].table
     return table, [r.file for r in rows for _ in range(len(r))], [n for r in rows for n in r.row], [x for r in rows for x in r.reason]
 
-# %% ../nbs/12_score.ipynb #cb55eace
+# %% ../nbs/12_score.ipynb #3a45324f
+def pick_text_column(columns:list,         # the input's column names
+                     text_column:str=None, # the column the user named, if any
+                    ) -> str:
+    "The column holding the texts: the one named, else `text`, else `text_a` (ChnSentiCorp's name), else `text` (for `score_table` to refuse)."
+    return text_column or next((c for c in ('text', 'text_a') if c in columns), 'text')
+
+# %% ../nbs/12_score.ipynb #97200721
 def score_table(clf,                        # a `SentimentClassifier`
                 table:pa.Table,             # one chunk of input rows
                 text_column:str='text',     # the column holding the texts
@@ -232,17 +236,19 @@ def score_table(clf,                        # a `SentimentClassifier`
         raise BertSentiError(f"The input already has column(s) {clash}: pass --prefix (e.g. pred_) so the predictions get other names.")
     values = table.column(text_column).to_pylist()
     reasons = reasons or [None] * len(values)
-    bad = {i: r or text_problem(v, encoding) for i, (v, r) in enumerate(zip(values, reasons)) if r or text_problem(v, encoding)}
-    keep = [i for i in range(len(values)) if i not in bad]
+    problems = [r or text_problem(v, encoding) for v, r in zip(values, reasons)]
+    bad = {i: p for i, p in enumerate(problems) if p}
+    keep = [i for i, p in enumerate(problems) if not p]
     scored = table.take(pa.array(keep, pa.int64()))
-    texts = [v.decode(codec_for(encoding)) if isinstance(v, bytes) else v for v in (values[i] for i in keep)]
+    codec = codec_for(encoding)
+    texts = [v.decode(codec) if isinstance(v, bytes) else v for v in (values[i] for i in keep)]
     probs = clf.predict_proba(texts, bs).numpy() if texts else None
     cols = [pa.array([clf.label_names[int(j)] for j in probs.argmax(1)] if texts else [], pa.string())]
     cols += [pa.array(probs[:, j] if texts else [], pa.float32()) for j in range(len(clf.label_names))]
     for name, col in zip(names, cols): scored = scored.append_column(name, col)
     return scored, bad
 
-# %% ../nbs/12_score.ipynb #af91f992
+# %% ../nbs/12_score.ipynb #a909469b
 def classifier_fingerprint(clf # a `SentimentClassifier`
                           ) -> str:
     "SHA-256 naming what `clf` computes: encoder and head weights, pooling, length, truncation, layers, and the device type and precision it runs in."
@@ -251,7 +257,7 @@ def classifier_fingerprint(clf # a `SentimentClassifier`
                     device=device.type, precision=clf.backbone.resolve_precision(device, clf.precision), head=clf.head.extra_repr())
     return hashlib.sha256(json.dumps([clf.backbone.fingerprint, weights_fingerprint(clf.head), settings], sort_keys=True).encode()).hexdigest()
 
-# %% ../nbs/12_score.ipynb #7f8bbdf9
+# %% ../nbs/12_score.ipynb #d7b7187a
 def job_record(files:list,      # input files
                clf,             # the classifier scoring them
                text_column:str, # the text column
@@ -263,7 +269,7 @@ def job_record(files:list,      # input files
     return dict(files=[[str(f.name), f.stat().st_size, f.stat().st_mtime_ns] for f in files], text_column=text_column, chunk_rows=chunk_rows,
                 encoding=encoding, prefix=prefix, classifier=classifier_fingerprint(clf))
 
-# %% ../nbs/12_score.ipynb #07a1053d
+# %% ../nbs/12_score.ipynb #e0abb996
 def open_work(out:Path, # the output file
               job:dict, # from `job_record`
              ) -> Path:
@@ -282,7 +288,7 @@ def open_work(out:Path, # the output file
     with atomic_path(record) as t: t.write_text(json.dumps(job), encoding='utf-8')
     return work
 
-# %% ../nbs/12_score.ipynb #81a6aea3
+# %% ../nbs/12_score.ipynb #8cb71a0f
 def write_parts(parts:list, # Parquet files, in output order
                 path:Path,  # the file to write, Parquet or CSV by suffix
                ):
@@ -298,7 +304,7 @@ def write_parts(parts:list, # Parquet files, in output order
             with pq.ParquetWriter(str(tmp), schema) as w:
                 for p in parts: w.write_table(conform(pq.read_table(p)))
 
-# %% ../nbs/12_score.ipynb #8c3d1e7e
+# %% ../nbs/12_score.ipynb #346553e4
 OUT_FORMATS = ('.parquet', '.csv')
 
 def rejects_path(out # the output file
@@ -307,14 +313,14 @@ def rejects_path(out # the output file
     out = Path(out)
     return out.with_name(f'{out.stem}.rejects{out.suffix}')
 
-# %% ../nbs/12_score.ipynb #91716e90
+# %% ../nbs/12_score.ipynb #2b1b9e1b
 def _bad_rows(table:pa.Table, file:list, row:list, bad:dict) -> pa.Table:
     "The rows of `table` listed in `bad`, with their file, row number and reason."
     idx = sorted(bad)
     return (table.take(pa.array(idx, pa.int64())).append_column('file', pa.array([file[i] for i in idx], pa.string()))
             .append_column('row', pa.array([row[i] for i in idx], pa.int64())).append_column('reason', pa.array([bad[i] for i in idx], pa.string())))
 
-# %% ../nbs/12_score.ipynb #b439c5e4
+# %% ../nbs/12_score.ipynb #db4d78a8
 def score_chunk(clf,                    # a `SentimentClassifier`
                 rows:list,              # one chunk, as `chunks` yields it
                 part:Path,              # the Parquet file to write the scored rows to
@@ -337,7 +343,7 @@ def score_chunk(clf,                    # a `SentimentClassifier`
     with atomic_path(part) as t: pq.write_table(scored, str(t))      # written last: its existence marks the chunk done
     return len(bad)
 
-# %% ../nbs/12_score.ipynb #0409d9c2
+# %% ../nbs/12_score.ipynb #13b64670
 def finish(work:Path, # the work directory with every chunk's part
            out:Path,  # the output file
           ) -> Path|None:
@@ -348,7 +354,7 @@ def finish(work:Path, # the work directory with every chunk's part
     shutil.rmtree(work)
     return rejects_path(out) if rejects else None
 
-# %% ../nbs/12_score.ipynb #6f18c8f8
+# %% ../nbs/12_score.ipynb #6441b79c
 log = logging.getLogger('bert_senti')
 
 @patch
@@ -367,8 +373,7 @@ def predict_file(self:SentimentClassifier,
     out = Path(out).expanduser()
     if out.suffix.lower() not in OUT_FORMATS: raise BertSentiError(f"Output '{out}' must end in .parquet or .csv (the format to write).")
     files = input_files(data, skip=(out, rejects_path(out)))
-    first = next(READERS[FORMATS[files[0].suffix.lower()]](files[0], 1, encoding)).table.column_names
-    text_column = text_column or next((c for c in ('text', 'text_a') if c in first), 'text')
+    text_column = pick_text_column(next(READERS[FORMATS[files[0].suffix.lower()]](files[0], 1, encoding)).table.column_names, text_column)
     work = open_work(out, job_record(files, self, text_column, chunk_rows, encoding, prefix))
     total, read, rejected = count_rows(files, encoding), 0, 0
     if not total: shutil.rmtree(work); raise BertSentiError(f"'{data}' holds no rows to score: check that it is the right file.")

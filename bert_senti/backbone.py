@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_backbone.ipynb #eadf7cf2
 from __future__ import annotations
-import hashlib, json, logging, time, warnings
+import hashlib, json, logging, re, time, warnings
 from contextlib import ExitStack, contextmanager
 from functools import cached_property
 from pathlib import Path
@@ -13,18 +13,20 @@ import torch
 from fastcore.basics import patch, store_attr
 from tqdm.auto import tqdm
 from transformers import AutoModel, BertConfig, BertModel
-from .core import BertSentiError, atomic_path, check_texts, file_sha256, from_hub_or_dir, sample_texts
+from .core import BertSentiError, atomic_path, cache_root, check_texts, file_sha256, from_hub_or_dir, layer_count, sample_texts
 from .device import MIN_COS, PRECISIONS, autocast, candidate_precisions, cos_min, pick_device, precision_record_path, remembered_precision
 from .offline import resolve_model
 from .tokenizer import DEFAULT_MODEL, load_tokenizer
 from .collate import encode, sorted_batches
 
 # %% auto #0
-__all__ = ['POOLINGS', 'CACHE_VERSION', 'log', 'weights_fingerprint', 'tokenizer_fingerprint', 'Backbone', 'load_backbone',
-           'tiny_bert', 'pool', 'cache_key', 'load_cached', 'default_max_tokens', 'extract_features']
+__all__ = ['POOLINGS', 'CACHE_VERSION', 'log', 'weights_fingerprint', 'tokenizer_fingerprint', 'weights_record_path',
+           'remembered_fingerprint', 'Backbone', 'weight_files', 'load_backbone', 'tiny_bert', 'pool', 'cache_key',
+           'load_cached', 'default_max_tokens', 'extract_features']
 
 # %% ../nbs/06_backbone.ipynb #be1f47ac
-def weights_fingerprint(model) -> str:
+def weights_fingerprint(model # a torch module (its state dict is hashed)
+                       ) -> str:
     "SHA-256 over every parameter and buffer's name, dtype, shape and bytes."
     h = hashlib.sha256()
     for name, t in sorted(model.state_dict().items()):
@@ -33,12 +35,38 @@ def weights_fingerprint(model) -> str:
     return h.hexdigest()
 
 # %% ../nbs/06_backbone.ipynb #7960de36
-def tokenizer_fingerprint(tokenizer) -> str:
+def tokenizer_fingerprint(tokenizer # a transformers tokenizer
+                         ) -> str:
     "SHA-256 of the tokenizer's definition (vocabulary, normalisation, special tokens), not of the truncation and padding state its last call left."
     backend = getattr(tokenizer, 'backend_tokenizer', None)
     if backend is None: spec = json.dumps(sorted(tokenizer.get_vocab().items()))
     else: spec = json.dumps({k: v for k, v in json.loads(backend.to_str()).items() if k not in ('truncation', 'padding')}, sort_keys=True)
     return hashlib.sha256(spec.encode()).hexdigest()
+
+# %% ../nbs/06_backbone.ipynb #b2aea738
+def weights_record_path(model,  # the loaded model (its class is part of the record's name)
+                        files,  # the files it was loaded from
+                       ) -> Path:
+    "Where the fingerprint of `model` loaded from `files` is remembered: named by a hash of each file's path, size, inode and modification and change times."
+    stats = [(str(p.resolve()), s.st_size, s.st_ino, s.st_mtime_ns, s.st_ctime_ns) for p in map(Path, files) for s in [p.stat()]]
+    return cache_root()/'fingerprints'/(hashlib.sha256(json.dumps([type(model).__name__, stats]).encode()).hexdigest() + '.json')
+
+# %% ../nbs/06_backbone.ipynb #0a3df3ef
+def remembered_fingerprint(model,    # the loaded model
+                           files=(), # the files it was loaded from (none: hash the weights, remember nothing)
+                          ) -> str:
+    "`weights_fingerprint(model)`, hashed once per set of unchanged weight files and read back from the cache after that."
+    if not files: return weights_fingerprint(model)
+    record = weights_record_path(model, files)
+    try:
+        fp = json.loads(record.read_text())['fingerprint']
+        if re.fullmatch('[0-9a-f]{64}', fp): return fp
+    except (OSError, ValueError, KeyError, TypeError): pass        # absent or unreadable: hash again and rewrite it
+    fp = weights_fingerprint(model)
+    try:
+        with atomic_path(record) as tmp: tmp.write_text(json.dumps(dict(fingerprint=fp, files=[str(f) for f in files])))
+    except OSError: pass                                           # a read-only cache costs the hashing, nothing else
+    return fp
 
 # %% ../nbs/06_backbone.ipynb #c0cf7152
 def _stand_in_pad(tokenizer, name) -> str:
@@ -50,7 +78,11 @@ def _stand_in_pad(tokenizer, name) -> str:
 # %% ../nbs/06_backbone.ipynb #4b70e0a5
 class Backbone:
     "A frozen encoder with its tokenizer and name; features never need gradients."
-    def __init__(self, model, tokenizer, name):
+    def __init__(self, model,  # the encoder (a transformers model); it is frozen and put in eval mode
+                 tokenizer,     # its tokenizer (given a stand-in pad token if it has none)
+                 name,          # the name it was loaded by (hub id, directory or `offline:` name)
+                 files=(), # the weight files `model` was loaded from, if unchanged since: the fingerprint is then remembered
+                ):
         store_attr()
         model.eval().requires_grad_(False)
         if tokenizer.pad_token is None: tokenizer.pad_token = _stand_in_pad(tokenizer, name)
@@ -64,15 +96,29 @@ class Backbone:
     @property
     def n_layers(self) -> int: return getattr(self.model.config, 'num_hidden_layers', 1)
     @cached_property
-    def fingerprint(self) -> str: return weights_fingerprint(self.model)
+    def fingerprint(self) -> str: return remembered_fingerprint(self.model, self.files)
     @cached_property
     def tokenizer_fingerprint(self) -> str: return tokenizer_fingerprint(self.tokenizer)
 
-    def save(self, path):
+    def save(self, path # directory to write (created if absent)
+            ):
         "Write model and tokenizer to `path`, loadable with `load_backbone(path)`."
         self.model.save_pretrained(path); self.tokenizer.save_pretrained(path)
 
     def __repr__(self): return f'Backbone({self.name!r}, hidden={self.hidden_size}, params={sum(p.numel() for p in self.model.parameters()):,})'
+
+# %% ../nbs/06_backbone.ipynb #866ebfdf
+def weight_files(source) -> list[Path]:
+    "The weight files of a local model directory, or of a hub id's snapshot in the local HuggingFace cache; [] if neither is found."
+    path = Path(str(source)).expanduser()
+    if not path.is_dir():
+        try:
+            from huggingface_hub import try_to_load_from_cache
+            hit = try_to_load_from_cache(str(source), 'config.json')
+        except Exception: hit = None                     # not a valid hub id: nothing to remember
+        if not isinstance(hit, str): return []
+        path = Path(hit).parent
+    return sorted(p for p in path.iterdir() if p.is_file() and p.suffix in ('.safetensors', '.bin', '.json'))
 
 # %% ../nbs/06_backbone.ipynb #ad5de4e6
 def load_backbone(name_or_path=DEFAULT_MODEL, # a hub id, a local directory, or an `offline:` name
@@ -83,7 +129,7 @@ def load_backbone(name_or_path=DEFAULT_MODEL, # a hub id, a local directory, or 
     source = resolve_model(name_or_path)
     try: model = from_hub_or_dir(AutoModel, source, what='model', add_pooling_layer=False, **kwargs)
     except TypeError: model = from_hub_or_dir(AutoModel, source, what='model', **kwargs)
-    return Backbone(model, tokenizer, str(name_or_path))
+    return Backbone(model, tokenizer, str(name_or_path), files=() if kwargs else weight_files(source))   # kwargs may change the weights: hash them
 
 # %% ../nbs/06_backbone.ipynb #0189b9a1
 def tiny_bert(tokenizer, # the tokenizer it reads (its vocabulary sizes the embeddings)
@@ -101,7 +147,12 @@ def tiny_bert(tokenizer, # the tokenizer it reads (its vocabulary sizes the embe
 # %% ../nbs/06_backbone.ipynb #9ffc450d
 POOLINGS = ('cls', 'mean')
 
-def pool(hidden, attention_mask, input_ids, pooling, cls_id=None):
+def pool(hidden,         # hidden states, (batch, length, hidden)
+         attention_mask, # 1 for real tokens, 0 for padding, (batch, length)
+         input_ids,      # the token ids, to check that position 0 is `[CLS]`
+         pooling,        # 'cls' or 'mean'
+         cls_id=None,    # the tokenizer's `[CLS]` id (None: the encoder has none, only 'mean' works)
+        ):
     "One vector per text: the hidden state at the `[CLS]` position, or the mean over real tokens."
     if pooling == 'mean':
         mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
@@ -114,7 +165,14 @@ def pool(hidden, attention_mask, input_ids, pooling, cls_id=None):
 # %% ../nbs/06_backbone.ipynb #a1e35176
 CACHE_VERSION = 2
 
-def cache_key(backbone, texts, pooling, max_length, truncation='head', precision='fp32', layers=1) -> str:
+def cache_key(backbone,          # the `Backbone` (its weights' and tokenizer's fingerprints)
+              texts,             # the texts, in order
+              pooling,           # 'cls' or 'mean'
+              max_length,        # longest input in tokens
+              truncation='head', # 'head' or 'head+tail'
+              precision='fp32',  # the precision the features are computed in
+              layers=1,          # how many last layers are pooled side by side
+             ) -> str:
     "A hash of everything that determines the features of `texts`."
     h = hashlib.sha256(json.dumps(dict(version=CACHE_VERSION, model=backbone.fingerprint, tokenizer=backbone.tokenizer_fingerprint, pooling=pooling,
                                        max_length=max_length, truncation=truncation, n=len(texts), precision=precision, layers=layers)).encode())
@@ -122,7 +180,10 @@ def cache_key(backbone, texts, pooling, max_length, truncation='head', precision
     return h.hexdigest()[:40]
 
 # %% ../nbs/06_backbone.ipynb #e7d994a7
-def load_cached(cache_dir, key, shape):
+def load_cached(cache_dir, # the feature cache directory
+                key,       # a `cache_key`
+                shape,     # the (texts, features) shape the cached array must have
+               ):
     "Cached features for `key` as a tensor, or None if absent; a corrupt or mismatched file is reported and removed."
     npy, meta = Path(cache_dir)/f'{key}.npy', Path(cache_dir)/f'{key}.json'
     if not (npy.exists() and meta.exists()): return None
@@ -138,7 +199,8 @@ def load_cached(cache_dir, key, shape):
     return torch.from_numpy(arr)
 
 # %% ../nbs/06_backbone.ipynb #a3b2d98e
-def default_max_tokens(precision:str) -> int:
+def default_max_tokens(precision:str # 'fp32', 'bf16' or 'fp16'
+                      ) -> int:
     "Padded positions per batch when none are given: 1,024 in fp32, 2,048 in bf16/fp16 (measured in the Benchmark chapter)."
     return 1024 if precision == 'fp32' else 2048
 
@@ -242,7 +304,7 @@ def extract_features(backbone,            # the `Backbone` to run
     texts = check_texts(texts)
     max_length = max_length or backbone.max_length
     poolings = [poolings] if isinstance(poolings, str) else list(poolings)
-    layers = backbone.n_layers if layers == 'all' else int(layers)
+    layers = layer_count(layers, backbone.n_layers)
     _check_args(backbone, poolings, max_length, bs, 1 if max_tokens is None else max_tokens, layers)
     device = pick_device(device)
     precision = backbone.resolve_precision(device, precision)

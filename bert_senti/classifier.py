@@ -10,7 +10,7 @@ import torch
 from fastcore.basics import patch, store_attr
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
-from .core import DEFAULT_DATA, DEFAULT_MODEL, LABEL_NAMES, BertSentiError, atomic_path, check_texts, file_sha256, label_id
+from .core import DEFAULT_DATA, DEFAULT_MODEL, LABEL_NAMES, BertSentiError, atomic_path, check_texts, file_sha256, label_id, layer_count
 from .device import device_name, pick_device
 from .backbone import Backbone, extract_features, load_backbone
 from .finetune import apply_tuned, finetune as finetune_top, split_at, tuned_state
@@ -27,8 +27,18 @@ FORMAT = 'bert_senti.classifier/1'
 
 class SentimentClassifier:
     "A frozen backbone, a trained head and the settings that tie them together."
-    def __init__(self, backbone, head, pooling='cls', max_length=512, truncation='head', label_names=LABEL_NAMES, metrics=None,
-                 device='auto', precision='auto', layers=1, finetuned=None):
+    def __init__(self, backbone,          # the `Backbone` the head reads
+                 head,                    # a trained `SentimentHead` or `HybridHead`
+                 pooling='cls',           # 'cls' or 'mean', as the head was trained
+                 max_length=512,          # longest input in tokens
+                 truncation='head',       # 'head' or 'head+tail'
+                 label_names=LABEL_NAMES, # the name of each output, in order
+                 metrics=None,            # the training run's scores and history, kept with the classifier
+                 device='auto',           # where the encoder runs: auto, cpu, cuda or mps
+                 precision='auto',        # auto, fp32, bf16 or fp16
+                 layers=1,                # how many last layers the head reads side by side
+                 finetuned=None,          # for a fine-tuned encoder: {k, base, base_fingerprint}
+                ):
         if head.n_in != backbone.hidden_size * layers:
             raise BertSentiError(f"The head takes {head.n_in}-dimensional features but the backbone {backbone.name!r} gives {backbone.hidden_size} per layer "
                                  f"x {layers} layer(s): they do not fit.")
@@ -227,7 +237,8 @@ def train_classifier(
     "Load data and encoder, extract features once, train and evaluate a head (a hybrid head with `ngrams`; with `finetune`, the encoder's top layers too); return the classifier."
     if ngrams and (hidden or mix or dropout):
         raise BertSentiError("The hybrid head (ngrams) is one linear model over n-grams and features: drop hidden, dropout and mix, or drop ngrams.")
-    if finetune and (hidden or mix or dropout or str(layers) != '1' or pooling != 'mean'):
+    layers, finetune = layer_count(layers), layer_count(finetune)
+    if finetune and (hidden or mix or dropout or layers != 1 or pooling != 'mean'):
         raise BertSentiError("Fine-tuning trains the top layers with a linear head on the last layer's mean: pass pooling='mean' (--pooling mean) "
                              "and drop hidden, dropout, layers and mix (ngrams combines with it: a hybrid head on the tuned encoder).")
     from bert_senti.data import load_corpus     # `datasets` loads only when training: predicting never needs it
@@ -235,7 +246,7 @@ def train_classifier(
     corpus = load_corpus(data, seed=seed, encoding=encoding)
     backbone = backbone or load_backbone(model)
     max_length = max_length or (min(256, backbone.max_length) if finetune else backbone.max_length)   # fine-tuning trains on at most 256 tokens by default
-    layers = backbone.n_layers if layers == 'all' else int(layers)
+    layers = layer_count(layers, backbone.n_layers)
     device = pick_device(device)
     base, finetuned = backbone, None
     if finetune:

@@ -7,6 +7,8 @@ from __future__ import annotations
 import ast, importlib.util, io, logging, os, sys, tokenize
 from json import dumps
 from pathlib import Path
+from inspect import signature
+from fastcore.meta import delegates
 from fastcore.script import Param, anno_parser, store_true
 from .core import DEFAULT_DATA, DEFAULT_MODEL, BertSentiError, decode_text
 
@@ -31,13 +33,6 @@ HELP = dict(classifier='directory written by `bert-senti train`',
             encoding='encoding of the data file, standard input and arguments: utf-8, or gb18030 for GBK/GB18030 text',
             model_at="the classifier's encoder where it is now (hub id or directory), if not where it was trained; refused if its weights differ")
 FILE_DOCS = {**option_docs('distributed', 'predict_file_ray'), **option_docs('score', 'predict_file')}
-
-# %% ../nbs/14_cli.ipynb #0f3696e2
-def _layers(value) -> int|str:
-    "`--layers` or `--finetune` as a number of layers, or 'all'."
-    if str(value).strip().lower() == 'all': return 'all'
-    try: return int(value)
-    except ValueError: raise BertSentiError(f"{value!r} is not a number of layers: pass a whole number or 'all'.") from None
 
 # %% ../nbs/14_cli.ipynb #633cddae
 def train(data:Param(DOCS['data'], str)=DEFAULT_DATA,
@@ -65,8 +60,8 @@ def train(data:Param(DOCS['data'], str)=DEFAULT_DATA,
     if not out: raise BertSentiError("Missing --out: name the directory to write the classifier to.")
     from bert_senti.classifier import train_classifier
     clf = train_classifier(data, model, pooling=pooling, hidden=hidden, dropout=dropout, epochs=epochs, bs=bs, lr=lr, seed=seed, max_length=max_length, cache_dir=cache,
-                           device=device, precision=precision, layers=_layers(layers), mix=mix, ngrams=ngrams,
-                           finetune=_layers(finetune), lr_encoder=lr_encoder, encoding=encoding)
+                           device=device, precision=precision, layers=layers, mix=mix, ngrams=ngrams,
+                           finetune=finetune, lr_encoder=lr_encoder, encoding=encoding)
     clf.save_pretrained(out, include_encoder=bundle)
     scores = {k: round(v['accuracy'], 4) for k, v in clf.metrics.items() if k in ('validation', 'test')}
     chosen = f"best epoch {clf.metrics['best_epoch']}" if clf.metrics['best_epoch'] else 'hybrid head'
@@ -79,25 +74,33 @@ def _eval_split(corpus):
     from datasets import concatenate_datasets
     return concatenate_datasets(list(corpus.values()))
 
+# %% ../nbs/14_cli.ipynb #1d7ab862
+def _classifier_dir(classifier:str) -> str:
+    "`--classifier`, which every command but `train` needs."
+    if not classifier: raise BertSentiError("Missing --classifier: name the directory `bert-senti train` wrote.")
+    return classifier
+
 # %% ../nbs/14_cli.ipynb #810eb0a9
-def _load(classifier, model, device, precision):
-    "The saved classifier, with its encoder from `model` when given."
+def _load(classifier:Param(HELP['classifier'], str)=None,
+          model:Param(HELP['model_at'], str)=None,
+          device:Param(HELP['device'], str)='auto',
+          precision:Param(HELP['precision'], str)='auto'):
+    "The saved classifier, with its encoder from `model` when given: the options of every command that loads one (`@delegates` adds them)."
+    classifier = _classifier_dir(classifier)
     from bert_senti.backbone import load_backbone
     from bert_senti.classifier import load_classifier
     return load_classifier(classifier, backbone=load_backbone(model) if model else None, device=device, precision=precision)
 
 # %% ../nbs/14_cli.ipynb #522142a2
-def evaluate_cmd(classifier:Param(HELP['classifier'], str)=None,
-                 data:Param(HELP['data'], str)=None,
+@delegates(_load)
+def evaluate_cmd(data:Param(HELP['data'], str)=None,
                  json:Param('print one JSON object', store_true)=False,
-                 model:Param(HELP['model_at'], str)=None,
-                 device:Param(HELP['device'], str)='auto',
-                 precision:Param(HELP['precision'], str)='auto',
-                 encoding:Param(HELP['encoding'], str)='utf-8'):
+                 encoding:Param(HELP['encoding'], str)='utf-8',
+                 **kwargs):
     "Evaluate a saved classifier on the whole of `data` (its test split, if it has one)."
-    if not classifier or not data: raise BertSentiError("evaluate needs --classifier DIR and --data PATH.")
+    if not data: raise BertSentiError("Missing --data: name the file (or hub id) to evaluate on.")
     from bert_senti.data import load_corpus
-    clf = _load(classifier, model, device, precision)
+    clf = _load(**kwargs)
     split = _eval_split(load_corpus(data, valid_pct=0, encoding=encoding))
     result = clf.evaluate(list(split['text']), list(split['label']))
     summary = {k: result[k] for k in ('n', 'accuracy', 'precision', 'recall', 'f1', 'per_class', 'confusion')}
@@ -114,20 +117,20 @@ def _input_texts(texts, encoding) -> list[str]:
     return lines
 
 # %% ../nbs/14_cli.ipynb #d9f625c3
-def _score_file(classifier, data, out, model, device, precision, encoding, text_column, skip_bad, chunk_rows, prefix, ray, actors) -> dict:
-    "Score file(s) `data` into `out`, in this process or with Ray; the counts of rows read, scored and rejected."
+def _score_file(data, out, encoding, text_column, skip_bad, chunk_rows, prefix, ray, actors, **load) -> dict:
+    "Score file(s) `data` into `out` with the classifier `load` names, in this process or with Ray; the counts of rows read, scored and rejected."
     if not out: raise BertSentiError("predict --data needs --out: a .parquet or .csv file to write the scored rows to.")
     kwargs = dict(text_column=text_column, skip_bad=skip_bad, chunk_rows=chunk_rows, encoding=encoding, prefix=prefix)
     if ray:
         try: from bert_senti.distributed import predict_file_ray
         except ImportError: raise BertSentiError("--ray needs Ray Data: pip install -e \".[distributed]\" (or pip install 'ray[data]').") from None
-        return predict_file_ray(classifier, data, out, model=model, address=ray, actors=actors, device=device, precision=precision, **kwargs)
+        return predict_file_ray(_classifier_dir(load.pop('classifier')), data, out, address=ray, actors=actors, **load, **kwargs)
     import bert_senti.score                                       # adds SentimentClassifier.predict_file
-    return _load(classifier, model, device, precision).predict_file(data, out, **kwargs)
+    return _load(**load).predict_file(data, out, **kwargs)
 
 # %% ../nbs/14_cli.ipynb #4485ac7b
+@delegates(_load)
 def predict(texts:Param('texts to classify; none: read one per line from standard input', str, nargs='*'),
-            classifier:Param(HELP['classifier'], str)=None,
             json:Param('print JSON lines with text, label, probability', store_true)=False,
             data:Param(f"score this instead of texts: {FILE_DOCS['data']}", str)=None,
             out:Param(f"with --data: {FILE_DOCS['out']} (a directory with --ray)", str)=None,
@@ -137,19 +140,16 @@ def predict(texts:Param('texts to classify; none: read one per line from standar
             prefix:Param(FILE_DOCS['prefix'], str)='',
             ray:Param("score --data with Ray Data: 'auto' (a new local Ray, or $RAY_ADDRESS) or a cluster's address; needs the distributed extra", str)=None,
             actors:Param(FILE_DOCS['actors'], int)=None,
-            model:Param(HELP['model_at'], str)=None,
-            device:Param(HELP['device'], str)='auto',
-            precision:Param(HELP['precision'], str)='auto',
-            encoding:Param(HELP['encoding'], str)='utf-8'):
+            encoding:Param(HELP['encoding'], str)='utf-8',
+            **kwargs):
     "Classify texts from the arguments or standard input, one line each, or every row of a file into another (--data, --out)."
-    if not classifier: raise BertSentiError("predict needs --classifier DIR.")
     if data:
         if texts: raise BertSentiError("Pass texts or --data, not both.")
-        s = _score_file(classifier, data, out, model, device, precision, encoding, text_column, skip_bad, chunk_rows, prefix, ray, actors)
+        s = _score_file(data, out, encoding, text_column, skip_bad, chunk_rows, prefix, ray, actors, **kwargs)
         print(f"read {s['read']:,} rows: scored {s['scored']:,}, rejected {s['rejected']:,}; wrote {s['out']}" + (f", rejects in {s['rejects']}" if s['rejects'] else ''))
         return
+    clf = _load(**kwargs)                 # first, so that a missing --classifier is an error, not a wait for standard input
     texts = _input_texts(texts, encoding)
-    clf = _load(classifier, model, device, precision)
     for p in clf.predict(texts):
         print(dumps(p, ensure_ascii=False) if json else f"{p['label']}\t{p['probability']:.4f}\t{p['text']}")
 
@@ -167,7 +167,7 @@ def _parse(name, argv):
     "Parse `argv` for subcommand `name` into its keyword arguments (options may be spelled `--skip-bad` or `--skip_bad`)."
     argv = [_underscored(a) for a in argv]
     args = vars(anno_parser(COMMANDS[name], prog=f'bert-senti {name}').parse_args(argv))
-    return {k: v for k, v in args.items() if k in COMMANDS[name].__code__.co_varnames}
+    return {k: v for k, v in args.items() if k in signature(COMMANDS[name]).parameters}
 
 # %% ../nbs/14_cli.ipynb #106e30e6
 def _log_to_stderr():

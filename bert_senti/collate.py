@@ -17,7 +17,8 @@ __all__ = ['TRUNCATIONS', 'special_tokens_around', 'encode', 'Collate', 'sorted_
 # %% ../nbs/04_collate.ipynb #77c9afaa
 TRUNCATIONS = ('head', 'head+tail')
 
-def special_tokens_around(tokenizer) -> tuple[list[int], list[int]]:
+def special_tokens_around(tokenizer # a fast tokenizer
+                         ) -> tuple[list[int], list[int]]:
     "The special token ids a tokenizer puts before and after a single text (`[CLS]`/`[SEP]` for BERT, `<s>`/`</s>` for XLM-R)."
     body = tokenizer('a', add_special_tokens=False)['input_ids']
     full = tokenizer('a')['input_ids']
@@ -44,7 +45,10 @@ def encode(tokenizer,        # a fast tokenizer
 # %% ../nbs/04_collate.ipynb #39f87e63
 class Collate:
     "Tokenize a batch, pad to its longest text (at most `max_length`), and return CPU tensors."
-    def __init__(self, tokenizer, max_length=512, truncation='head'): store_attr()
+    def __init__(self, tokenizer,      # a fast tokenizer
+                 max_length=512,  # longest input in tokens
+                 truncation='head', # 'head', or 'head+tail' to keep a long review's end too
+                ): store_attr()
 
     def __call__(self, batch) -> dict:
         items = [(b['text'], b.get('label')) if isinstance(b, dict) else (b, None) if isinstance(b, str) else tuple(b) for b in batch]
@@ -70,7 +74,12 @@ def sorted_batches(lengths,        # each text's length in tokens
 # %% ../nbs/04_collate.ipynb #4c04d099
 class LengthBucketSampler(torch.utils.data.Sampler):
     "Random batches of similar-length texts: shuffle, sort within chunks of `bs*bucket_mult`, shuffle the batches."
-    def __init__(self, lengths, bs, bucket_mult=50, seed=0, drop_last=False):
+    def __init__(self, lengths,     # each text's length in tokens
+                 bs,              # texts per batch
+                 bucket_mult=50,  # batches per sorted chunk: larger pads less, shuffles less
+                 seed=0,          # seed of the shuffles (plus the epoch number: each epoch differs)
+                 drop_last=False, # drop the last, smaller batch
+                ):
         store_attr('lengths,bs,bucket_mult,seed,drop_last'); self.epoch = 0
 
     def __iter__(self):
@@ -86,13 +95,20 @@ class LengthBucketSampler(torch.utils.data.Sampler):
     def __len__(self): return len(self.lengths)//self.bs if self.drop_last else -(-len(self.lengths)//self.bs)
 
 # %% ../nbs/04_collate.ipynb #3445ac02
-def processed_tokens(lengths, batches, pad_to=None) -> int:
+def processed_tokens(lengths,     # each text's length in tokens
+                     batches,     # lists of text indices
+                     pad_to=None, # pad every batch to this length (None: to its longest text)
+                    ) -> int:
     "Positions a backbone processes for `batches`, each padded to its longest text or all to `pad_to`."
     lengths = np.asarray(lengths)
     return int(sum(len(b) * (pad_to or lengths[b].max()) for b in batches))
 
 # %% ../nbs/04_collate.ipynb #84adf716
-def padding_report(lengths, bs=16, pad_to=500, seed=0) -> dict:
+def padding_report(lengths,    # each text's length in tokens
+                   bs=16,      # texts per batch
+                   pad_to=500, # the reference's fixed length (texts are cut to it)
+                   seed=0,     # seed of the random orders
+                  ) -> dict:
     "Share of processed positions that are padding, for fixed padding, random, bucketed and sorted batches."
     lengths = np.minimum(np.asarray(lengths), pad_to)
     random_order = np.random.default_rng(seed).permutation(len(lengths))
@@ -105,7 +121,9 @@ def padding_report(lengths, bs=16, pad_to=500, seed=0) -> dict:
     return {k: dict(processed=v, pad=v - real, pad_share=(v - real)/v) for k, v in processed.items()}
 
 # %% ../nbs/04_collate.ipynb #2c94682a
-def plot_padding(report, ax=None):
+def plot_padding(report,  # a `padding_report`
+                 ax=None, # matplotlib axes to draw on (None: a new figure)
+                ):
     "Stacked bars of real and padding positions per policy."
     import matplotlib.pyplot as plt
     if ax is None: _, ax = plt.subplots(figsize=(8, 2.8))

@@ -9,9 +9,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['DEFAULT_MODEL', 'DEFAULT_DATA', 'LABEL_NAMES', 'LABEL_VALUES', 'BertSentiError', 'label_id', 'check_texts',
-           'codec_for', 'decode_text', 'atomic_path', 'file_sha256', 'sample_path', 'sample_texts', 'cache_root',
-           'looks_like_path', 'from_hub_or_dir']
+__all__ = ['DEFAULT_MODEL', 'DEFAULT_DATA', 'LABEL_NAMES', 'LABEL_VALUES', 'BertSentiError', 'label_id', 'layer_count',
+           'check_texts', 'codec_for', 'decode_text', 'atomic_path', 'file_sha256', 'sample_path', 'sample_texts',
+           'cache_root', 'looks_like_path', 'from_hub_or_dir']
 
 # %% ../nbs/00_core.ipynb #6a0fffe0
 class BertSentiError(ValueError):
@@ -32,6 +32,16 @@ def label_id(value,         # a label: 0/1 (int or str) or negative/positive, an
     if key not in LABEL_VALUES:
         raise BertSentiError(f"{where}unknown label {value!r}: labels must be 0/1 or negative/positive.")
     return LABEL_VALUES[key]
+
+# %% ../nbs/00_core.ipynb #18d2e100
+def layer_count(value,             # a number of layers: an int, a string of digits, or 'all' (any case)
+                n_layers:int=None, # the encoder's number of layers, to resolve 'all' (None: keep 'all' as it is)
+               ) -> int|str:
+    "`value` as a whole number of layers, 'all' resolved to `n_layers`; anything else is an error naming the fix."
+    if isinstance(value, str) and value.strip().lower() == 'all': return 'all' if n_layers is None else n_layers
+    if isinstance(value, str) and value.strip().isdigit(): return int(value)
+    if isinstance(value, int) and not isinstance(value, bool): return value
+    raise BertSentiError(f"{value!r} is not a number of layers: pass a whole number (e.g. 2) or 'all'.")
 
 # %% ../nbs/00_core.ipynb #51b082a6
 def check_texts(texts # one string, or an iterable of them
@@ -72,7 +82,8 @@ def decode_text(raw:bytes,            # the bytes of a file, standard input or a
 
 # %% ../nbs/00_core.ipynb #49f66d59
 @contextmanager
-def atomic_path(path):
+def atomic_path(path # the file or directory to write
+               ):
     "Yield a temporary path beside `path`, moved into place only if the block succeeds (a file or a whole directory)."
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -87,7 +98,8 @@ def atomic_path(path):
             elif p.exists(): p.unlink()
 
 # %% ../nbs/00_core.ipynb #0c0e3182
-def file_sha256(path) -> str:
+def file_sha256(path # a file
+               ) -> str:
     "SHA-256 of a file's bytes, read in chunks."
     h = hashlib.sha256()
     with open(path, 'rb') as f:
@@ -100,7 +112,8 @@ def sample_path() -> Path:
     return Path(__import__('bert_senti').__file__).parent/'assets'/'chnsenticorp_sample.tsv'
 
 # %% ../nbs/00_core.ipynb #bc5ab688
-def sample_texts(n:int=32) -> list[str]:
+def sample_texts(n:int=32 # how many reviews
+                ) -> list[str]:
     "The first `n` reviews of the shipped sample."
     lines = sample_path().read_text(encoding='utf-8').splitlines()[1:]
     return [l.split('\t', 1)[1] for l in lines[:n]]
@@ -112,7 +125,8 @@ def cache_root() -> Path:
     return Path(os.environ.get('XDG_CACHE_HOME') or Path.home()/'.cache')/'bert_senti'
 
 # %% ../nbs/00_core.ipynb #c6148f79
-def looks_like_path(name: str) -> bool:
+def looks_like_path(name:str # what the user passed as a model or data source
+                   ) -> bool:
     "True if `name` is meant as a filesystem path rather than a hub id."
     return name.startswith(('.', '/', '~')) or '\\' in name or name.count('/') > 1
 

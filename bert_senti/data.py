@@ -16,7 +16,9 @@ __all__ = ['FEATURES', 'SPLIT_NAMES', 'POSITIVE', 'NEGATIVE', 'SUBJECTS', 'from_
 # %% ../nbs/03_data.ipynb #7ca1be0a
 FEATURES = Features({'text': Value('string'), 'label': ClassLabel(names=list(LABEL_NAMES))})
 
-def from_rows(texts, labels) -> Dataset:
+def from_rows(texts,  # the texts
+              labels, # their labels, 0/1 or negative/positive
+             ) -> Dataset:
     "A dataset with the library's `text`/`label` features."
     return Dataset.from_dict({'text': list(texts), 'label': [label_id(l) for l in labels]}, features=FEATURES)
 
@@ -77,7 +79,9 @@ def write_table(ds,   # a dataset with `text` and `label`
 # %% ../nbs/03_data.ipynb #747f5576
 SPLIT_NAMES = {'train': 'train', 'validation': 'validation', 'valid': 'validation', 'dev': 'validation', 'test': 'test'}
 
-def normalise(ds: Dataset, origin='') -> Dataset:
+def normalise(ds:Dataset, # a dataset with a text column (`text` or `text_a`) and a `label` column
+              origin='',   # where it came from, for error messages
+             ) -> Dataset:
     "`ds` with exactly a non-empty string `text` and a `negative`/`positive` `label` column."
     cols = ds.column_names
     text = next((c for c in ('text', 'text_a') if c in cols), None)

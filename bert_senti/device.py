@@ -40,7 +40,9 @@ def cpu_flags() -> set[str]:
 # %% ../nbs/05_device.ipynb #88191684
 NATIVE_BF16 = {'avx512_bf16', 'amx_bf16'}
 
-def candidate_precisions(device, flags=None) -> list[str]:
+def candidate_precisions(device,     # a torch device or its name
+                         flags=None, # CPU feature flags (None: this CPU's; tests pass others)
+                        ) -> list[str]:
     "Reduced precisions worth measuring on `device` (fastest first), fp32 always last."
     device = torch.device(device)
     if device.type == 'cuda': return ['bf16' if torch.cuda.is_bf16_supported() else 'fp16', 'fp32']
@@ -52,7 +54,9 @@ def candidate_precisions(device, flags=None) -> list[str]:
 DTYPES = {'bf16': torch.bfloat16, 'fp16': torch.float16}
 PRECISIONS = ('fp32', *DTYPES)
 
-def autocast(device, precision:str='fp32'):
+def autocast(device,              # a torch device or its name
+             precision:str='fp32', # 'fp32' (no autocast), 'bf16' or 'fp16'
+            ):
     "A context in which the forward pass on `device` runs in `precision` (`fp32`: no autocast)."
     if precision not in PRECISIONS: raise BertSentiError(f"Unknown precision {precision!r}: use 'auto' or one of {PRECISIONS}.")
     if precision == 'fp32': return nullcontext()
@@ -61,12 +65,19 @@ def autocast(device, precision:str='fp32'):
 # %% ../nbs/05_device.ipynb #06ee1a6e
 MIN_COS, MIN_SPEEDUP = 0.999, 1.2
 
-def cos_min(a, b) -> float:
+def cos_min(a, # a (rows, features) tensor
+            b, # another, of the same shape
+           ) -> float:
     "The smallest row-wise cosine similarity between feature matrices `a` and `b`."
     return torch.nn.functional.cosine_similarity(a.float(), b.float(), dim=1).min().item()
 
 # %% ../nbs/05_device.ipynb #f5063cda
-def choose_precision(measure, candidates, min_cos=MIN_COS, min_speedup=MIN_SPEEDUP, repeats:int=3) -> dict:
+def choose_precision(measure,                 # `measure(precision) -> (features, seconds)`
+                     candidates,              # precisions to try ('fp32' is always measured, as the reference)
+                     min_cos=MIN_COS,         # the gate: every feature vector within this cosine of fp32's
+                     min_speedup=MIN_SPEEDUP, # a reduced precision must be this much faster than fp32 to be chosen
+                     repeats:int=3,           # interleaved timing rounds (each candidate's fastest is kept)
+                    ) -> dict:
     "Time each candidate with `measure(precision) -> (features, seconds)`, interleaved `repeats` times, and pick the fastest that passes the gate."
     order = ['fp32'] + [p for p in candidates if p != 'fp32']
     feats, secs = {}, {p: float('inf') for p in order}
@@ -80,21 +91,28 @@ def choose_precision(measure, candidates, min_cos=MIN_COS, min_speedup=MIN_SPEED
     return dict(precision=best, trials=trials, min_cos=min_cos, min_speedup=min_speedup)
 
 # %% ../nbs/05_device.ipynb #9f1e35d1
-def device_name(device) -> str:
+def device_name(device # a torch device or its name
+               ) -> str:
     "A name for the hardware behind `device` (GPU model, or the CPU's architecture)."
     device = torch.device(device)
     if device.type == 'cuda': return torch.cuda.get_device_name(device)
     return f'{device.type}-{platform.machine()}'
 
 # %% ../nbs/05_device.ipynb #6f51ed0f
-def precision_record_path(fingerprint:str, device, flags=None) -> Path:
+def precision_record_path(fingerprint:str, # the encoder's weights fingerprint
+                          device,          # the device the choice is for
+                          flags=None,      # CPU feature flags (None: this CPU's)
+                         ) -> Path:
     "Where the precision measured for this encoder on this device is remembered."
     flags = sorted((cpu_flags() if flags is None else set(flags)) & NATIVE_BF16)
     tag = f"{fingerprint[:16]}-{device_name(device)}-{'+'.join(flags) or 'nobf16'}-torch{torch.__version__}"
     return cache_root()/'precision'/(''.join(c if c.isalnum() or c in '-.+_' else '_' for c in tag) + '.json')
 
 # %% ../nbs/05_device.ipynb #2e1d5cf9
-def remembered_precision(path, measure, candidates) -> dict:
+def remembered_precision(path,       # the record file (`precision_record_path`)
+                         measure,    # as for `choose_precision`
+                         candidates, # as for `choose_precision`
+                        ) -> dict:
     "The choice stored at `path`, else `choose_precision(measure, candidates)`, stored there."
     path = Path(path)
     if path.exists():

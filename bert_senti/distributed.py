@@ -34,8 +34,18 @@ REASON = '_bert_senti_reason'
 
 class Scorer:
     "Ray Data callable class: loads the classifier once per actor, then scores each batch (one chunk) with `score_table`."
-    def __init__(self, classifier, model=None, text_column:str='text', prefix:str='', encoding:str='utf-8', skip_bad:bool=False,
-                 device='auto', precision='auto', bs:int=64, decode:bool=False, threads:int|None=None):
+    def __init__(self, classifier,           # directory of a saved classifier (on storage every node can read)
+                 model=None,              # its encoder where it is now, if not where it was trained
+                 text_column:str='text',  # the column holding the texts
+                 prefix:str='',           # prefix of the added column names
+                 encoding:str='utf-8',    # codec of binary text columns
+                 skip_bad:bool=False,     # mark bad rows as rejects instead of stopping
+                 device='auto',           # where each actor runs the encoder
+                 precision='auto',        # auto, fp32, bf16 or fp16
+                 bs:int=64,               # texts per forward pass
+                 decode:bool=False,       # the columns arrive as bytes (text formats) and are decoded here
+                 threads:int|None=None,   # torch threads per actor (None: torch's default)
+                ):
         import torch
         from bert_senti.backbone import load_backbone
         from bert_senti.classifier import load_classifier

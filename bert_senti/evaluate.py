@@ -61,7 +61,10 @@ def evaluate(head,                    # a trained head
     return result
 
 # %% ../nbs/09_evaluate.ipynb #7f34f69c
-def plot_confusion(result, label_names=LABEL_NAMES, ax=None):
+def plot_confusion(result,                  # what `evaluate` returns
+                   label_names=LABEL_NAMES, # the classes' names, in order
+                   ax=None,                 # matplotlib axes to draw on (None: a new figure)
+                  ):
     "The confusion matrix of an `evaluate` result."
     import matplotlib.pyplot as plt
     from sklearn.metrics import ConfusionMatrixDisplay
@@ -71,7 +74,10 @@ def plot_confusion(result, label_names=LABEL_NAMES, ax=None):
     return ax
 
 # %% ../nbs/09_evaluate.ipynb #e80fbb75
-def logreg_reference(train_x, train_y, test_x, test_y, C=1.0) -> dict:
+def logreg_reference(train_x, train_y, # training features and labels
+                     test_x, test_y,   # held-out features and labels
+                     C=1.0,            # inverse regularisation strength
+                    ) -> dict:
     "Accuracy and macro F1 of standardised logistic regression fitted on (train_x, train_y), scored on (test_x, test_y)."
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
@@ -83,13 +89,19 @@ def logreg_reference(train_x, train_y, test_x, test_y, C=1.0) -> dict:
     return dict(accuracy=m['accuracy'], f1=m['f1'], train_s=time.perf_counter() - start)
 
 # %% ../nbs/09_evaluate.ipynb #0b48c3e3
-def tfidf_vectorizer(ngrams:tuple=(1, 3), min_df:int=2):
+def tfidf_vectorizer(ngrams:tuple=(1, 3), # character n-gram lengths, lowest and highest
+                     min_df:int=2,        # keep n-grams seen in at least this many texts
+                    ):
     "A scikit-learn `TfidfVectorizer` of character n-grams (sublinear term frequency): the baseline's features."
     from sklearn.feature_extraction.text import TfidfVectorizer
     return TfidfVectorizer(analyzer='char', ngram_range=tuple(ngrams), sublinear_tf=True, min_df=min_df)
 
 # %% ../nbs/09_evaluate.ipynb #55ff896b
-def tfidf_baseline(texts:dict, labels:dict, Cs=(0.1, 0.3, 1.0, 3.0), ngrams=(1, 3)) -> dict:
+def tfidf_baseline(texts:dict,             # {split: texts} for train, validation and test
+                   labels:dict,            # {split: labels}
+                   Cs=(0.1, 0.3, 1.0, 3.0), # regularisation strengths tried, chosen on validation accuracy
+                   ngrams=(1, 3),          # character n-gram lengths
+                  ) -> dict:
     "Validation and test accuracy of character n-gram TF-IDF + LinearSVC, `C` chosen on validation (`texts`/`labels`: split -> list)."
     from sklearn.svm import LinearSVC
     start = time.perf_counter()
@@ -103,7 +115,8 @@ def tfidf_baseline(texts:dict, labels:dict, Cs=(0.1, 0.3, 1.0, 3.0), ngrams=(1, 
                 features=len(vec.vocabulary_), train_s=time.perf_counter() - start)
 
 # %% ../nbs/09_evaluate.ipynb #f21124af
-def majority_baseline(labels:dict) -> dict:
+def majority_baseline(labels:dict # {split: labels} for train, validation and test
+                     ) -> dict:
     "Validation and test accuracy of always predicting the most common training label."
     top = np.bincount(np.asarray(labels['train'])).argmax()
     acc = {k: float((np.asarray(labels[k]) == top).mean()) for k in ('validation', 'test')}
@@ -114,7 +127,12 @@ HEADS = {'linear': dict(hidden=0),
          'hidden 256, dropout 0.2': dict(hidden=256, dropout=0.2),
          'hidden 1024, dropout 0.5': dict(hidden=1024, dropout=0.5)}
 
-def compare_heads(features, labels, heads=HEADS, texts=None, **train_kwargs):
+def compare_heads(features,       # {pooling: {split: features}}
+                  labels,         # {split: labels}
+                  heads=HEADS,    # {name: keyword arguments of `train_head`}
+                  texts=None,     # {split: texts}, to add the TF-IDF and majority baselines
+                  **train_kwargs, # passed on to every `train_head`
+                 ):
     "A `pandas.DataFrame` of validation/test accuracy and F1 for each pooling x head, logistic regression as reference, and (given `texts`) the baselines with every row's gap to TF-IDF."
     import pandas as pd
     rows = []
@@ -143,7 +161,8 @@ def compare_heads(features, labels, heads=HEADS, texts=None, **train_kwargs):
     return table.assign(vs_tfidf=(table['test_acc'] - tfidf['test_acc']) * 100)
 
 # %% ../nbs/09_evaluate.ipynb #7dc7a9ef
-def best_head(table) -> dict:
+def best_head(table # what `compare_heads` returns
+             ) -> dict:
     "The trained head configuration (not a reference or baseline) with the best validation accuracy."
     heads = table[~table['head'].str.startswith('logistic') & ~table['head'].str.endswith('(baseline)')]
     return heads.loc[heads['valid_acc'].idxmax()].to_dict()

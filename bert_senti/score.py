@@ -66,7 +66,11 @@ def text_problem(value,               # a text column's value: str, bytes, None 
 # %% ../nbs/12_score.ipynb #c5cf5f26
 class Rows:
     "Consecutive rows of one file: an Arrow `table`, each row's number `row` in the file, and a `reason` (or None) per row."
-    def __init__(self, table:pa.Table, file:str, row:list, reason:list): self.table, self.file, self.row, self.reason = table, file, list(row), list(reason)
+    def __init__(self, table:pa.Table, # the rows' columns
+                 file:str,       # the file they come from
+                 row:list,       # each row's number in the file (its line, for text formats)
+                 reason:list,    # why each row cannot be scored, or None
+                ): self.table, self.file, self.row, self.reason = table, file, list(row), list(reason)
     def __len__(self): return self.table.num_rows
     def __getitem__(self, s:slice): return Rows(self.table.slice(s.start or 0, (s.stop or len(self)) - (s.start or 0)), self.file, self.row[s], self.reason[s])
     def __repr__(self): return f'Rows({self.file!r}, rows {self.row[0] if self.row else "-"}..{self.row[-1] if self.row else "-"}, {self.table.num_columns} columns)'
@@ -111,7 +115,11 @@ def read_tsv(path,                     # a tab-separated file with a header line
         if rows or not lines: yield _from_fields(rows, header, path, lines, reasons)
 
 # %% ../nbs/12_score.ipynb #4963a460
-def read_csv(path, n:int=4096, encoding:str='utf-8', text_column:str='text'):
+def read_csv(path,                  # the file
+             n:int=4096,            # rows per `Rows`
+             encoding:str='utf-8',  # codec of the text
+             text_column:str='text', # the column holding the texts
+             ):
     "`Rows` of at most `n` rows from a CSV file with a header (quoted fields may hold commas and newlines)."
     codec, path = codec_for(encoding), Path(path)
     with open(path, 'rb') as f, io.TextIOWrapper(f, encoding=codec, errors='surrogateescape', newline='') as text:
@@ -143,7 +151,11 @@ def _json_table(recs:list) -> pa.Table:
     return pa.table(cols)
 
 # %% ../nbs/12_score.ipynb #e79b62d6
-def read_jsonl(path, n:int=4096, encoding:str='utf-8', text_column:str='text'):
+def read_jsonl(path,                  # the file
+               n:int=4096,            # rows per `Rows`
+               encoding:str='utf-8',  # codec of the text
+               text_column:str='text', # the column holding the texts
+               ):
     "`Rows` of at most `n` JSON objects, one per line; lines that are not JSON objects, or whose `text_column` is not a string, carry their reason."
     codec, path = codec_for(encoding), Path(path)
     with open(path, 'rb') as f:
@@ -162,7 +174,11 @@ def read_jsonl(path, n:int=4096, encoding:str='utf-8', text_column:str='text'):
         if recs or not lines: yield Rows(_json_table(recs), path.name, lines, reasons)
 
 # %% ../nbs/12_score.ipynb #4e53c01b
-def read_parquet(path, n:int=4096, encoding:str='utf-8', text_column:str='text'):
+def read_parquet(path,                  # the file
+                 n:int=4096,            # rows per `Rows`
+                 encoding:str='utf-8',  # codec of the text
+                 text_column:str='text', # the column holding the texts
+                 ):
     "`Rows` of at most `n` rows from a Parquet file, read a batch at a time (`encoding` is for binary text columns)."
     path, first = Path(path), 1
     try: pf = pq.ParquetFile(path)

@@ -45,14 +45,20 @@ def token_lengths(tokenizer, # a fast tokenizer
                            for i in range(0, len(texts), bs)])
 
 # %% ../nbs/02_tokenizer.ipynb #afeb795b
-def length_summary(lengths, limits=(128, 256, 512)) -> dict:
+def length_summary(lengths,                # token lengths
+                   limits=(128, 256, 512), # lengths to report the share of texts that fit
+                  ) -> dict:
     "Median, 95th percentile, maximum, and the share of texts that fit each limit."
     lengths = np.asarray(lengths)
     return dict(n=len(lengths), median=float(np.median(lengths)), p95=float(np.percentile(lengths, 95)), max=int(lengths.max()),
                 **{f'fit_{l}': float((lengths <= l).mean()) for l in limits})
 
 # %% ../nbs/02_tokenizer.ipynb #e72fda27
-def plot_lengths(lengths, limits=(128, 256, 512), ax=None, bins=60):
+def plot_lengths(lengths,                # token lengths
+                 limits=(128, 256, 512), # lengths to mark, with the share that fits
+                 ax=None,                # matplotlib axes to draw on (None: a new figure)
+                 bins=60,                # histogram bins
+                ):
     "Histogram of token lengths with a line and the share of texts that fit at each limit."
     import matplotlib.pyplot as plt    # plotting is imported only when a plot is drawn
     lengths = np.asarray(lengths)

@@ -17,7 +17,10 @@ from .head import HybridHead, NgramTfidf, SentimentHead
 __all__ = ['check_xy', 'fit', 'train_head', 'plot_history', 'train_hybrid']
 
 # %% ../nbs/08_train.ipynb #a6d48fd6
-def check_xy(x, y, name):
+def check_xy(x,    # features, one row per text
+             y,    # labels, one per row
+             name, # which split they are, for the error message
+            ):
     "Features and labels as tensors of matching length, or an error saying what is wrong."
     x, y = torch.as_tensor(x, dtype=torch.float32), torch.as_tensor(y, dtype=torch.long)
     if x.ndim != 2 or y.ndim != 1 or len(x) != len(y) or len(x) == 0:
@@ -92,7 +95,9 @@ def train_head(train_x,        # training features, one row per text
     return head, fit(head, train_x, train_y, valid_x, valid_y, seed=seed, **kwargs)
 
 # %% ../nbs/08_train.ipynb #221350f1
-def plot_history(history, ax=None):
+def plot_history(history, # what `train_head` returns beside the head
+                 ax=None, # matplotlib axes to draw on (None: a new figure)
+                ):
     "Train and validation loss and accuracy per epoch, with the restored epoch marked."
     import matplotlib.pyplot as plt
     if ax is None: _, ax = plt.subplots(1, 2, figsize=(10, 3.2))
@@ -113,8 +118,13 @@ def _design(tfidf_rows, x, mean, std, alpha):
     return sparse.hstack([text, sparse.csr_matrix((alpha * (x - mean) / std).numpy())]).tocsr()
 
 # %% ../nbs/08_train.ipynb #dd457bd6
-def train_hybrid(train_texts, train_x, train_y, valid_texts, valid_x, valid_y, alphas=(0.003, 0.01, 0.03), Cs=(1.0, 3.0, 10.0),
-                 ngrams=(1, 3), min_df:int=2) -> tuple[HybridHead, list[dict]]:
+def train_hybrid(train_texts, train_x, train_y, # training texts, their encoder features and labels
+                 valid_texts, valid_x, valid_y, # the same for validation
+                 alphas=(0.003, 0.01, 0.03),     # weights of the encoder features tried
+                 Cs=(1.0, 3.0, 10.0),            # inverse regularisation strengths tried
+                 ngrams=(1, 3),                  # shortest and longest n-gram, in characters
+                 min_df:int=2,                   # keep n-grams seen in at least this many texts
+                ) -> tuple[HybridHead, list[dict]]:
     "A `HybridHead` fitted by logistic regression with `alpha` and `C` chosen on validation accuracy; returns it and the search."
     from sklearn.linear_model import LogisticRegression
     train_x, train_y = check_xy(train_x, train_y, 'training data'); valid_x, valid_y = check_xy(valid_x, valid_y, 'validation data')

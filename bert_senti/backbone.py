@@ -20,9 +20,9 @@ from .tokenizer import DEFAULT_MODEL, load_tokenizer
 from .collate import encode, sorted_batches
 
 # %% auto #0
-__all__ = ['POOLINGS', 'CACHE_VERSION', 'log', 'weights_fingerprint', 'tokenizer_fingerprint', 'weights_record_path',
-           'remembered_fingerprint', 'Backbone', 'weight_files', 'load_backbone', 'tiny_bert', 'pool', 'cache_key',
-           'load_cached', 'default_max_tokens', 'extract_features']
+__all__ = ['POOLINGS', 'CACHE_VERSION', 'log', 'weights_fingerprint', 'tokenizer_fingerprint', 'Backbone', 'weights_record_path',
+           'remembered_fingerprint', 'weight_files', 'load_backbone', 'tiny_bert', 'pool', 'cache_key', 'load_cached',
+           'default_max_tokens', 'extract_features']
 
 # %% ../nbs/06_backbone.ipynb #be1f47ac
 def weights_fingerprint(model # a torch module (its state dict is hashed)
@@ -42,31 +42,6 @@ def tokenizer_fingerprint(tokenizer # a transformers tokenizer
     if backend is None: spec = json.dumps(sorted(tokenizer.get_vocab().items()))
     else: spec = json.dumps({k: v for k, v in json.loads(backend.to_str()).items() if k not in ('truncation', 'padding')}, sort_keys=True)
     return hashlib.sha256(spec.encode()).hexdigest()
-
-# %% ../nbs/06_backbone.ipynb #b2aea738
-def weights_record_path(model,  # the loaded model (its class is part of the record's name)
-                        files,  # the files it was loaded from
-                       ) -> Path:
-    "Where the fingerprint of `model` loaded from `files` is remembered: named by a hash of each file's path, size, inode and modification and change times."
-    stats = [(str(p.resolve()), s.st_size, s.st_ino, s.st_mtime_ns, s.st_ctime_ns) for p in map(Path, files) for s in [p.stat()]]
-    return cache_root()/'fingerprints'/(hashlib.sha256(json.dumps([type(model).__name__, stats]).encode()).hexdigest() + '.json')
-
-# %% ../nbs/06_backbone.ipynb #0a3df3ef
-def remembered_fingerprint(model,    # the loaded model
-                           files=(), # the files it was loaded from (none: hash the weights, remember nothing)
-                          ) -> str:
-    "`weights_fingerprint(model)`, hashed once per set of unchanged weight files and read back from the cache after that."
-    if not files: return weights_fingerprint(model)
-    record = weights_record_path(model, files)
-    try:
-        fp = json.loads(record.read_text())['fingerprint']
-        if re.fullmatch('[0-9a-f]{64}', fp): return fp
-    except (OSError, ValueError, KeyError, TypeError): pass        # absent or unreadable: hash again and rewrite it
-    fp = weights_fingerprint(model)
-    try:
-        with atomic_path(record) as tmp: tmp.write_text(json.dumps(dict(fingerprint=fp, files=[str(f) for f in files])))
-    except OSError: pass                                           # a read-only cache costs the hashing, nothing else
-    return fp
 
 # %% ../nbs/06_backbone.ipynb #c0cf7152
 def _stand_in_pad(tokenizer, name) -> str:
@@ -107,8 +82,34 @@ class Backbone:
 
     def __repr__(self): return f'Backbone({self.name!r}, hidden={self.hidden_size}, params={sum(p.numel() for p in self.model.parameters()):,})'
 
+# %% ../nbs/06_backbone.ipynb #b2aea738
+def weights_record_path(model,  # the loaded model (its class is part of the record's name)
+                        files,  # the files it was loaded from
+                       ) -> Path:
+    "Where the fingerprint of `model` loaded from `files` is remembered: named by a hash of each file's path, size, inode and modification and change times."
+    stats = [(str(p.resolve()), s.st_size, s.st_ino, s.st_mtime_ns, s.st_ctime_ns) for p in map(Path, files) for s in [p.stat()]]
+    return cache_root()/'fingerprints'/(hashlib.sha256(json.dumps([type(model).__name__, stats]).encode()).hexdigest() + '.json')
+
+# %% ../nbs/06_backbone.ipynb #0a3df3ef
+def remembered_fingerprint(model,    # the loaded model
+                           files=(), # the files it was loaded from (none: hash the weights, remember nothing)
+                          ) -> str:
+    "`weights_fingerprint(model)`, hashed once per set of unchanged weight files and read back from the cache after that."
+    if not files: return weights_fingerprint(model)
+    record = weights_record_path(model, files)
+    try:
+        fp = json.loads(record.read_text())['fingerprint']
+        if re.fullmatch('[0-9a-f]{64}', fp): return fp
+    except (OSError, ValueError, KeyError, TypeError): pass        # absent or unreadable: hash again and rewrite it
+    fp = weights_fingerprint(model)
+    try:
+        with atomic_path(record) as tmp: tmp.write_text(json.dumps(dict(fingerprint=fp, files=[str(f) for f in files])))
+    except OSError: pass                                           # a read-only cache costs the hashing, nothing else
+    return fp
+
 # %% ../nbs/06_backbone.ipynb #866ebfdf
-def weight_files(source) -> list[Path]:
+def weight_files(source # a local directory, or a hub id as `from_pretrained` was given it
+                ) -> list[Path]:
     "The weight files of a local model directory, or of a hub id's snapshot in the local HuggingFace cache; [] if neither is found."
     path = Path(str(source)).expanduser()
     if not path.is_dir():

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging, os
 from pathlib import Path
 import pyarrow as pa, pyarrow.compute as pc
+from fastcore.basics import store_attr
 from .core import BertSentiError, atomic_path, codec_for
 from .score import FORMATS, READERS, decode_field, input_files, output_names, pick_text_column, rejects_path, score_table
 
@@ -50,7 +51,7 @@ class Scorer:
         from bert_senti.backbone import load_backbone
         from bert_senti.classifier import load_classifier
         self.clf = load_classifier(classifier, backbone=load_backbone(model) if model else None, device=device, precision=precision)
-        self.text_column, self.prefix, self.encoding, self.skip_bad, self.bs, self.decode = text_column, prefix, encoding, skip_bad, bs, decode
+        store_attr('text_column,prefix,encoding,skip_bad,bs,decode')
         if threads: torch.set_num_threads(threads)                    # Ray's CPU share is for scheduling; this is what torch uses
 
     def __call__(self, batch:pa.Table) -> pa.Table:

@@ -9,7 +9,7 @@ from contextlib import ExitStack, contextmanager
 from functools import cached_property
 from pathlib import Path
 import numpy as np
-import torch
+import torch, transformers
 from fastcore.basics import patch, store_attr
 from tqdm.auto import tqdm
 from transformers import AutoModel, BertConfig, BertModel
@@ -56,7 +56,7 @@ class Backbone:
     def __init__(self, model,  # the encoder (a transformers model); it is frozen and put in eval mode
                  tokenizer,     # its tokenizer (given a stand-in pad token if it has none)
                  name,          # the name it was loaded by (hub id, directory or `offline:` name)
-                 files=(), # the weight files `model` was loaded from, if unchanged since: the fingerprint is then remembered
+                 record=None,  # where its fingerprint is remembered (`weights_record_path` of its files, taken before loading)
                 ):
         store_attr()
         model.eval().requires_grad_(False)
@@ -71,7 +71,7 @@ class Backbone:
     @property
     def n_layers(self) -> int: return getattr(self.model.config, 'num_hidden_layers', 1)
     @cached_property
-    def fingerprint(self) -> str: return remembered_fingerprint(self.model, self.files)
+    def fingerprint(self) -> str: return remembered_fingerprint(self.model, self.record)
     @cached_property
     def tokenizer_fingerprint(self) -> str: return tokenizer_fingerprint(self.tokenizer)
 
@@ -83,27 +83,27 @@ class Backbone:
     def __repr__(self): return f'Backbone({self.name!r}, hidden={self.hidden_size}, params={sum(p.numel() for p in self.model.parameters()):,})'
 
 # %% ../nbs/06_backbone.ipynb #b2aea738
-def weights_record_path(model,  # the loaded model (its class is part of the record's name)
-                        files,  # the files it was loaded from
-                       ) -> Path:
-    "Where the fingerprint of `model` loaded from `files` is remembered: named by a hash of each file's path, size, inode and modification and change times."
-    stats = [(str(p.resolve()), s.st_size, s.st_ino, s.st_mtime_ns, s.st_ctime_ns) for p in map(Path, files) for s in [p.stat()]]
-    return cache_root()/'fingerprints'/(hashlib.sha256(json.dumps([type(model).__name__, stats]).encode()).hexdigest() + '.json')
+def weights_record_path(files, # the files a model is about to be loaded from
+                       ) -> Path|None:
+    "Where the fingerprint of the weights in `files` is remembered: named by each file's path, size, inode, modification and change times, and the torch and transformers versions; None if a file is missing."
+    try: stats = [(str(p.resolve()), s.st_size, s.st_ino, s.st_mtime_ns, s.st_ctime_ns) for p in map(Path, files) for s in [p.stat()]]
+    except OSError: return None
+    versions = [torch.__version__, transformers.__version__]
+    return cache_root()/'fingerprints'/(hashlib.sha256(json.dumps([versions, stats]).encode()).hexdigest() + '.json')
 
 # %% ../nbs/06_backbone.ipynb #0a3df3ef
-def remembered_fingerprint(model,    # the loaded model
-                           files=(), # the files it was loaded from (none: hash the weights, remember nothing)
+def remembered_fingerprint(model,       # the loaded model
+                           record=None, # its `weights_record_path`, taken before loading (None: hash, remember nothing)
                           ) -> str:
-    "`weights_fingerprint(model)`, hashed once per set of unchanged weight files and read back from the cache after that."
-    if not files: return weights_fingerprint(model)
-    record = weights_record_path(model, files)
+    "`weights_fingerprint(model)`, hashed once per unchanged set of weight files and read back from `record` after that."
+    if record is None: return weights_fingerprint(model)
     try:
-        fp = json.loads(record.read_text())['fingerprint']
+        fp = json.loads(Path(record).read_text())['fingerprint']
         if re.fullmatch('[0-9a-f]{64}', fp): return fp
     except (OSError, ValueError, KeyError, TypeError): pass        # absent or unreadable: hash again and rewrite it
     fp = weights_fingerprint(model)
     try:
-        with atomic_path(record) as tmp: tmp.write_text(json.dumps(dict(fingerprint=fp, files=[str(f) for f in files])))
+        with atomic_path(record) as tmp: tmp.write_text(json.dumps(dict(fingerprint=fp)))
     except OSError: pass                                           # a read-only cache costs the hashing, nothing else
     return fp
 
@@ -128,9 +128,10 @@ def load_backbone(name_or_path=DEFAULT_MODEL, # a hub id, a local directory, or 
     "A frozen encoder and its tokenizer from a hub id (default `bert-base-chinese`), a local directory, or an `offline:` name."
     tokenizer = load_tokenizer(name_or_path, **kwargs)
     source = resolve_model(name_or_path)
+    record = None if kwargs else weights_record_path(weight_files(source))   # before reading; options may change the weights: hash them
     try: model = from_hub_or_dir(AutoModel, source, what='model', add_pooling_layer=False, **kwargs)
     except TypeError: model = from_hub_or_dir(AutoModel, source, what='model', **kwargs)
-    return Backbone(model, tokenizer, str(name_or_path), files=() if kwargs else weight_files(source))   # kwargs may change the weights: hash them
+    return Backbone(model, tokenizer, str(name_or_path), record=record)
 
 # %% ../nbs/06_backbone.ipynb #0189b9a1
 def tiny_bert(tokenizer, # the tokenizer it reads (its vocabulary sizes the embeddings)
@@ -228,7 +229,12 @@ def _check_args(backbone, poolings, max_length, bs, max_tokens, layers=1):
 
 # %% ../nbs/06_backbone.ipynb #cdc3f751
 @patch
-def measure(self:Backbone, device, precision:str, n:int=32, max_tokens:int=None):
+def measure(self:Backbone,
+            device,              # where to run
+            precision:str,       # 'fp32', 'bf16' or 'fp16'
+            n:int=32,            # reviews of the shipped sample to time
+            max_tokens:int=None, # padded positions per batch (default: by precision)
+           ):
     "(mean-pooled features, seconds) of `n` sample reviews run in `precision` on `device` (after one untimed warm-up batch)."
     ids = encode(self.tokenizer, sample_texts(n), self.max_length)
     batches = sorted_batches([len(i) for i in ids], 64, max_tokens or default_max_tokens(precision))
@@ -245,7 +251,11 @@ def measure(self:Backbone, device, precision:str, n:int=32, max_tokens:int=None)
 log = logging.getLogger('bert_senti')
 
 @patch
-def resolve_precision(self:Backbone, device, precision:str='auto', candidates=None) -> str:
+def resolve_precision(self:Backbone,
+                      device,              # where the encoder runs
+                      precision:str='auto', # 'auto' (measured once, remembered), or one to use as asked
+                      candidates=None,     # precisions 'auto' may pick (default: `candidate_precisions(device)`)
+                     ) -> str:
     "The precision to run on `device`: `'auto'` measured under the gate (and remembered), or the one named (warned if it fails)."
     device = pick_device(device)
     known = self.__dict__.setdefault('_precisions', {})

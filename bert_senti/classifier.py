@@ -189,7 +189,10 @@ def load_classifier(
 
 # %% ../nbs/11_classifier.ipynb #8e7cf486
 @patch
-def save_pretrained(self:SentimentClassifier, path, include_encoder:bool=False):
+def save_pretrained(self:SentimentClassifier,
+                    path,                       # directory to write (atomically)
+                    include_encoder:bool=False, # write the encoder inside it too, so it loads on any machine
+                   ):
     "Write the classifier to directory `path` (`include_encoder`: with its encoder, so it loads anywhere); returns the path."
     return save_classifier(self, path, include_encoder)
 

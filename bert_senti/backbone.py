@@ -13,7 +13,7 @@ import torch, transformers
 from fastcore.basics import patch, store_attr
 from tqdm.auto import tqdm
 from transformers import AutoModel, BertConfig, BertModel
-from .core import BertSentiError, atomic_path, cache_root, check_texts, file_sha256, from_hub_or_dir, layer_count, sample_texts
+from .core import BertSentiError, atomic_path, cache_root, check_texts, file_sha256, file_stats, from_hub_or_dir, layer_count, sample_texts
 from .device import MIN_COS, PRECISIONS, autocast, candidate_precisions, cos_min, pick_device, precision_record_path, remembered_precision
 from .offline import resolve_model
 from .tokenizer import DEFAULT_MODEL, load_tokenizer
@@ -85,8 +85,9 @@ class Backbone:
 # %% ../nbs/06_backbone.ipynb #b2aea738
 def weights_record_path(files, # the files a model is about to be loaded from
                        ) -> Path|None:
-    "Where the fingerprint of the weights in `files` is remembered: named by each file's path, size, inode, modification and change times, and the torch and transformers versions; None if a file is missing."
-    try: stats = [(str(p.resolve()), s.st_size, s.st_ino, s.st_mtime_ns, s.st_ctime_ns) for p in map(Path, files) for s in [p.stat()]]
+    "Where the fingerprint of the weights in `files` is remembered: named by their `file_stats` and the torch and transformers versions; None if there are none or one is missing."
+    if not files: return None                                      # nothing to identify the weights by: they are hashed
+    try: stats = file_stats(*files)
     except OSError: return None
     versions = [torch.__version__, transformers.__version__]
     return cache_root()/'fingerprints'/(hashlib.sha256(json.dumps([versions, stats]).encode()).hexdigest() + '.json')

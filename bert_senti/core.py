@@ -10,8 +10,8 @@ from pathlib import Path
 
 # %% auto #0
 __all__ = ['DEFAULT_MODEL', 'DEFAULT_DATA', 'LABEL_NAMES', 'LABEL_VALUES', 'BertSentiError', 'label_id', 'layer_count',
-           'check_texts', 'codec_for', 'decode_text', 'atomic_path', 'file_sha256', 'sample_path', 'sample_texts',
-           'cache_root', 'looks_like_path', 'from_hub_or_dir']
+           'check_texts', 'codec_for', 'decode_text', 'atomic_path', 'file_sha256', 'file_stats', 'sample_path',
+           'sample_texts', 'cache_root', 'looks_like_path', 'from_hub_or_dir']
 
 # %% ../nbs/00_core.ipynb #6a0fffe0
 class BertSentiError(ValueError):
@@ -105,6 +105,13 @@ def file_sha256(path # a file
     with open(path, 'rb') as f:
         for chunk in iter(lambda: f.read(1 << 20), b''): h.update(chunk)
     return h.hexdigest()
+
+# %% ../nbs/00_core.ipynb #12721d6f
+def file_stats(*paths, # files or directories (every file under a directory, in name order)
+              ) -> list:
+    "`[path, size, inode, mtime_ns, ctime_ns]` of every file at or under `paths`: a file rewritten, replaced or touched has another entry."
+    files = [f for p in map(Path, paths) for f in (sorted(p.rglob('*')) if p.is_dir() else [p]) if f.is_file() or not f.exists()]
+    return [[str(f.resolve()), s.st_size, s.st_ino, s.st_mtime_ns, s.st_ctime_ns] for f in files for s in [f.stat()]]
 
 # %% ../nbs/00_core.ipynb #8d61f6a2
 def sample_path() -> Path:

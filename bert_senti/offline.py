@@ -4,16 +4,16 @@
 
 # %% ../nbs/01_offline.ipynb #72e39a5a
 from __future__ import annotations
-import importlib.util, json, os, struct, time, warnings
+import hashlib, importlib.util, json, os, struct, time, warnings
 from importlib import metadata
 from pathlib import Path
 import numpy as np
-from .core import BertSentiError, atomic_path, cache_root, file_sha256, sample_texts
+from .core import BertSentiError, atomic_path, cache_root, file_sha256, file_stats, sample_texts
 
 # %% auto #0
 __all__ = ['QK', 'OFFLINE_PREFIX', 'OFFLINE_MODELS', 'CONVERTER_VERSION', 'RECORD', 'dequant_q4', 'quant_q4', 'read_e5s1',
            'e5_state_dict', 'e5_model', 'e5_tokenizer', 'package_file', 'write_record', 'verify_converted',
-           'engine_check', 'convert_offline', 'resolve_model']
+           'engine_check', 'convert_offline', 'verified_dir', 'resolve_model']
 
 # %% ../nbs/01_offline.ipynb #3437d3d5
 QK = 32  # weights per Q4_0 block
@@ -229,14 +229,22 @@ def convert_offline(name:str='multilingual-e5-small', # an offline model's name
     return out
 
 # %% ../nbs/01_offline.ipynb #fb4f60b3
-def _stat_key(*paths) -> tuple:
-    "Name, size and modification time of every file at or under `paths`: any rewrite of a file changes it."
-    files = [f for p in map(Path, paths) for f in (sorted(p.rglob('*')) if p.is_dir() else [p]) if f.is_file()]
-    return tuple((str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in files)
+def verified_dir(src,    # the package file the directory is made from
+                 verify, # `verify() -> directory`: checks the converted directory (converting again if needed) and returns it
+                ) -> str:
+    "`verify()`'s directory, remembered in the cache while neither `src` nor any file in that directory changes (by `file_stats`)."
+    record = cache_root()/'verified'/(hashlib.sha256(json.dumps(file_stats(src)).encode()).hexdigest() + '.json')
+    try:
+        r = json.loads(record.read_text())
+        if r['stats'] == file_stats(src, r['dir']): return r['dir']
+    except (OSError, ValueError, KeyError, TypeError): pass        # none yet, unreadable, or a file changed: verify
+    out = str(verify())
+    try:
+        with atomic_path(record) as tmp: tmp.write_text(json.dumps(dict(dir=out, stats=file_stats(src, out))))
+    except OSError: pass                                           # a read-only cache costs the check, nothing else
+    return out
 
 # %% ../nbs/01_offline.ipynb #9eac7038
-_VERIFIED = {}   # offline name -> (files' stat key, converted directory), for this process
-
 def resolve_model(name_or_path # a hub id, a directory, or an `offline:` name
                  ):
     "A hub id or directory unchanged; an `offline:` name as the directory of its converted encoder (converted on first use)."
@@ -247,14 +255,11 @@ def resolve_model(name_or_path # a hub id, a directory, or an `offline:` name
         raise BertSentiError(f"Unknown offline model {name!r}: use one of {[OFFLINE_PREFIX + k for k in OFFLINE_MODELS]}.")
     spec = OFFLINE_MODELS[key]
     src = package_file(spec['package'], spec['file'], spec['extra'])
-    seen = _VERIFIED.get(name)
-    if seen and seen[0] == _stat_key(src, seen[1]): return seen[1]       # verified earlier in this process, and no file rewritten since
-    out = cache_root()/'models'/f'{key}-{file_sha256(src)[:12]}'
-    if out.exists():
-        problem = verify_converted(out)
-        if problem is None:
-            _VERIFIED[name] = (_stat_key(src, out), str(out)); return str(out)
-        warnings.warn(f"The converted encoder in {out} is damaged ({problem}); converting it again.")
-    result = str(convert_offline(key, out))
-    _VERIFIED[name] = (_stat_key(src, result), result)
-    return result
+    def verify():
+        out = cache_root()/'models'/f'{key}-{file_sha256(src)[:12]}'
+        if out.exists():
+            problem = verify_converted(out)
+            if problem is None: return out
+            warnings.warn(f"The converted encoder in {out} is damaged ({problem}); converting it again.")
+        return convert_offline(key, out)
+    return verified_dir(src, verify)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #442a5251
 from __future__ import annotations
-import codecs, hashlib, os, shutil
+import codecs, hashlib, numbers, os, shutil
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -40,7 +40,7 @@ def layer_count(value,             # a number of layers: an int, a string of dig
     "`value` as a whole number of layers, 'all' resolved to `n_layers`; anything else is an error naming the fix."
     if isinstance(value, str) and value.strip().lower() == 'all': return 'all' if n_layers is None else n_layers
     if isinstance(value, str) and value.strip().isdigit(): return int(value)
-    if isinstance(value, int) and not isinstance(value, bool): return value
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool): return int(value)   # numpy's integers too
     raise BertSentiError(f"{value!r} is not a number of layers: pass a whole number (e.g. 2) or 'all'.")
 
 # %% ../nbs/00_core.ipynb #51b082a6

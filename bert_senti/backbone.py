@@ -13,7 +13,7 @@ import torch, transformers
 from fastcore.basics import patch, store_attr
 from tqdm.auto import tqdm
 from transformers import AutoModel, BertConfig, BertModel
-from .core import BertSentiError, atomic_path, cache_root, check_texts, file_sha256, file_stats, from_hub_or_dir, layer_count, sample_texts
+from .core import BertSentiError, atomic_path, cache_record, check_texts, file_sha256, file_stats, from_hub_or_dir, layer_count, remembered, sample_texts
 from .device import MIN_COS, PRECISIONS, autocast, candidate_precisions, cos_min, pick_device, precision_record_path, remembered_precision
 from .offline import resolve_model
 from .tokenizer import DEFAULT_MODEL, load_tokenizer
@@ -89,8 +89,7 @@ def weights_record_path(files, # the files a model is about to be loaded from
     if not files: return None                                      # nothing to identify the weights by: they are hashed
     try: stats = file_stats(*files)
     except OSError: return None
-    versions = [torch.__version__, transformers.__version__]
-    return cache_root()/'fingerprints'/(hashlib.sha256(json.dumps([versions, stats]).encode()).hexdigest() + '.json')
+    return cache_record('fingerprints', [[torch.__version__, transformers.__version__], stats])
 
 # %% ../nbs/06_backbone.ipynb #0a3df3ef
 def remembered_fingerprint(model,       # the loaded model
@@ -98,15 +97,7 @@ def remembered_fingerprint(model,       # the loaded model
                           ) -> str:
     "`weights_fingerprint(model)`, hashed once per unchanged set of weight files and read back from `record` after that."
     if record is None: return weights_fingerprint(model)
-    try:
-        fp = json.loads(Path(record).read_text())['fingerprint']
-        if re.fullmatch('[0-9a-f]{64}', fp): return fp
-    except (OSError, ValueError, KeyError, TypeError): pass        # absent or unreadable: hash again and rewrite it
-    fp = weights_fingerprint(model)
-    try:
-        with atomic_path(record) as tmp: tmp.write_text(json.dumps(dict(fingerprint=fp)))
-    except OSError: pass                                           # a read-only cache costs the hashing, nothing else
-    return fp
+    return remembered(record, lambda: dict(fingerprint=weights_fingerprint(model)), lambda r: re.fullmatch('[0-9a-f]{64}', r['fingerprint']))['fingerprint']
 
 # %% ../nbs/06_backbone.ipynb #866ebfdf
 def weight_files(source # a local directory, or a hub id as `from_pretrained` was given it

@@ -4,14 +4,14 @@
 
 # %% ../nbs/00_core.ipynb #442a5251
 from __future__ import annotations
-import codecs, hashlib, numbers, os, shutil
+import codecs, hashlib, json, numbers, os, shutil
 from contextlib import contextmanager
 from pathlib import Path
 
 # %% auto #0
 __all__ = ['DEFAULT_MODEL', 'DEFAULT_DATA', 'LABEL_NAMES', 'LABEL_VALUES', 'BertSentiError', 'label_id', 'layer_count',
            'check_texts', 'codec_for', 'decode_text', 'atomic_path', 'file_sha256', 'file_stats', 'sample_path',
-           'sample_texts', 'cache_root', 'looks_like_path', 'from_hub_or_dir']
+           'sample_texts', 'cache_root', 'cache_record', 'remembered', 'looks_like_path', 'from_hub_or_dir']
 
 # %% ../nbs/00_core.ipynb #6a0fffe0
 class BertSentiError(ValueError):
@@ -130,6 +130,29 @@ def cache_root() -> Path:
     "bert_senti's cache directory: `$BERT_SENTI_CACHE`, else `$XDG_CACHE_HOME/bert_senti`, else `~/.cache/bert_senti`."
     if os.environ.get('BERT_SENTI_CACHE'): return Path(os.environ['BERT_SENTI_CACHE']).expanduser()
     return Path(os.environ.get('XDG_CACHE_HOME') or Path.home()/'.cache')/'bert_senti'
+
+# %% ../nbs/00_core.ipynb #c27970b7
+def cache_record(kind:str, # the cache subdirectory, e.g. 'fingerprints'
+                 key,      # anything JSON can write that identifies the result
+                ) -> Path:
+    "The record file for `key` under `cache_root()/kind`, named by the SHA-256 of its JSON."
+    return cache_root()/kind/(hashlib.sha256(json.dumps(key).encode()).hexdigest() + '.json')
+
+# %% ../nbs/00_core.ipynb #7964e60f
+def remembered(path,    # the record file (`cache_record`)
+               compute, # `compute() -> dict`, what to remember
+               valid,   # `valid(record) -> bool`: whether a record that reads may be used (may raise: then it is not)
+              ) -> dict:
+    "The record at `path` if it reads and is `valid`, else `compute()`, written there atomically (a read-only cache only costs the recomputation)."
+    try:
+        record = json.loads(Path(path).read_text())
+        if valid(record): return record
+    except (OSError, ValueError, KeyError, TypeError): pass        # none yet, unreadable, or no longer true: compute
+    record = compute()
+    try:
+        with atomic_path(path) as tmp: tmp.write_text(json.dumps(record))
+    except OSError: pass
+    return record
 
 # %% ../nbs/00_core.ipynb #c6148f79
 def looks_like_path(name:str # what the user passed as a model or data source

@@ -4,11 +4,11 @@
 
 # %% ../nbs/01_offline.ipynb #72e39a5a
 from __future__ import annotations
-import hashlib, importlib.util, json, os, struct, time, warnings
+import importlib.util, json, os, struct, time, warnings
 from importlib import metadata
 from pathlib import Path
 import numpy as np
-from .core import BertSentiError, atomic_path, cache_root, file_sha256, file_stats, sample_texts
+from .core import BertSentiError, atomic_path, cache_record, cache_root, file_sha256, file_stats, remembered, sample_texts
 
 # %% auto #0
 __all__ = ['QK', 'OFFLINE_PREFIX', 'OFFLINE_MODELS', 'CONVERTER_VERSION', 'RECORD', 'dequant_q4', 'quant_q4', 'read_e5s1',
@@ -233,16 +233,10 @@ def verified_dir(src,    # the package file the directory is made from
                  verify, # `verify() -> directory`: checks the converted directory (converting again if needed) and returns it
                 ) -> str:
     "`verify()`'s directory, remembered in the cache while neither `src` nor any file in that directory changes (by `file_stats`)."
-    record = cache_root()/'verified'/(hashlib.sha256(json.dumps(file_stats(src)).encode()).hexdigest() + '.json')
-    try:
-        r = json.loads(record.read_text())
-        if r['stats'] == file_stats(src, r['dir']): return r['dir']
-    except (OSError, ValueError, KeyError, TypeError): pass        # none yet, unreadable, or a file changed: verify
-    out = str(verify())
-    try:
-        with atomic_path(record) as tmp: tmp.write_text(json.dumps(dict(dir=out, stats=file_stats(src, out))))
-    except OSError: pass                                           # a read-only cache costs the check, nothing else
-    return out
+    def check():
+        out = str(verify())
+        return dict(dir=out, stats=file_stats(src, out))
+    return remembered(cache_record('verified', file_stats(src)), check, lambda r: r['stats'] == file_stats(src, r['dir']))['dir']
 
 # %% ../nbs/01_offline.ipynb #9eac7038
 def resolve_model(name_or_path # a hub id, a directory, or an `offline:` name

@@ -247,6 +247,7 @@ def resolve_precision(self:Backbone,
                       device,              # where the encoder runs
                       precision:str='auto', # 'auto' (measured once, remembered), or one to use as asked
                       candidates=None,     # precisions 'auto' may pick (default: `candidate_precisions(device)`)
+                      trusted:bool=False,  # the named precision passed the gate before (a saved classifier's): not measured again
                      ) -> str:
     "The precision to run on `device`: `'auto'` measured under the gate (and remembered), or the one named (warned if it fails)."
     device = pick_device(device)
@@ -263,7 +264,7 @@ def resolve_precision(self:Backbone,
     else:
         if precision not in PRECISIONS: raise BertSentiError(f"Unknown precision {precision!r}: use 'auto' or one of {PRECISIONS}.")
         chosen = precision
-        if precision != 'fp32':
+        if precision != 'fp32' and not trusted:
             if precision not in candidates: warnings.warn(f"{precision} is not native on {device} here: expect it to be slower than fp32.")
             c = cos_min(self.measure(device, 'fp32')[0], self.measure(device, precision)[0])
             if c < MIN_COS: warnings.warn(f"{precision} fails the accuracy gate for {self.name} on {device}: cosine {c:.4f} < {MIN_COS} to fp32.")

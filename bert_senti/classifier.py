@@ -4,19 +4,20 @@
 
 # %% ../nbs/11_classifier.ipynb #a9e9ae13
 from __future__ import annotations
-import hashlib, json
+import hashlib, json, os
+import numpy as np
 from pathlib import Path
 import torch
 from fastcore.basics import patch, store_attr
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from .core import DEFAULT_DATA, DEFAULT_MODEL, LABEL_NAMES, BertSentiError, atomic_path, check_texts, file_sha256, label_id, layer_count
-from .device import device_name, pick_device
+from .device import candidate_precisions, device_name, pick_device
 from .backbone import Backbone, extract_features, load_backbone
 from .finetune import apply_tuned, finetune as finetune_top, split_at, tuned_state
 from .head import HybridHead, SentimentHead
-from .train import train_head, train_hybrid
-from .evaluate import evaluate, predict_proba
+from .train import METRICS, train_head, train_hybrid
+from .evaluate import calibration_error, evaluate, fit_temperature, predict_logits, predict_proba
 
 # %% auto #0
 __all__ = ['FORMAT', 'NGRAMS', 'TUNED', 'ENCODER', 'SentimentClassifier', 'save_classifier', 'load_classifier',
@@ -26,7 +27,7 @@ __all__ = ['FORMAT', 'NGRAMS', 'TUNED', 'ENCODER', 'SentimentClassifier', 'save_
 FORMAT = 'bert_senti.classifier/1'
 
 class SentimentClassifier:
-    "A frozen backbone, a trained head and the settings that tie them together."
+    "An encoder, a trained head, the class names and the settings that tie them together."
     def __init__(self, backbone,          # the `Backbone` the head reads
                  head,                    # a trained `SentimentHead` or `HybridHead`
                  pooling='cls',           # 'cls' or 'mean', as the head was trained
@@ -38,6 +39,7 @@ class SentimentClassifier:
                  precision='auto',        # auto, fp32, bf16 or fp16
                  layers=1,                # how many last layers the head reads side by side
                  finetuned=None,          # for a fine-tuned encoder: {k, base, base_fingerprint}
+                 temperature=1.0,         # the head's logits are divided by it (fitted on validation data: calibrated probabilities)
                 ):
         if head.n_in != backbone.hidden_size * layers:
             raise BertSentiError(f"The head takes {head.n_in}-dimensional features but the backbone {backbone.name!r} gives {backbone.hidden_size} per layer "
@@ -56,7 +58,7 @@ class SentimentClassifier:
                      ) -> torch.Tensor:
         "Class probabilities for `texts` (batched and length-sorted internally, truncated to `max_length`)."
         texts = check_texts(texts)
-        return predict_proba(self.head, self._features(texts, bs), texts=texts)
+        return predict_proba(self.head, self._features(texts, bs), texts=texts, temperature=self.temperature)
 
     def predict(self,
                 texts,  # one text, or a list of them
@@ -79,7 +81,7 @@ def _config(clf) -> dict:
                 hidden_size=clf.backbone.hidden_size, finetuned=clf.finetuned and dict(k=clf.finetuned['k'], name=clf.backbone.name),
                 head=clf.head.config, layers=clf.layers,
                 pooling=clf.pooling, max_length=clf.max_length, truncation=clf.truncation, label_names=clf.label_names, metrics=clf.metrics,
-                extraction=clf.metrics.get('extraction', {}))
+                extraction=clf.metrics.get('extraction', {}), temperature=clf.temperature)
 
 # %% ../nbs/11_classifier.ipynb #1ae86962
 NGRAMS, TUNED, ENCODER = 'ngrams.json', 'encoder_top.safetensors', 'encoder'
@@ -156,13 +158,20 @@ def _saved_backbone(config) -> Backbone:
     raise BertSentiError(f"The classifier's encoder could not be loaded ({'; '.join(tried)}). Pass it with --model PATH (backbone=load_backbone(PATH) in Python), "
                          "or save the classifier with --bundle (include_encoder=True) so it carries its encoder.")
 
+# %% ../nbs/11_classifier.ipynb #232dcf86
+def _saved_precision(config, backbone, device) -> str:
+    "The precision the classifier was trained in, where it is native on `device`: used as chosen then, not measured again; else 'auto'."
+    saved, device = config.get('extraction') or {}, pick_device(device)
+    if saved.get('precision') not in candidate_precisions(device) or torch.device(saved.get('device') or 'cpu').type != device.type: return 'auto'
+    return backbone.resolve_precision(device, saved['precision'], trusted=True)
+
 # %% ../nbs/11_classifier.ipynb #a5a68f25
 def load_classifier(
     path,                         # directory written by `save_classifier` / `save_pretrained`
     backbone=None,                # the encoder, if not the bundled one or the one named in the config (checked by fingerprint)
     check_fingerprint:bool=True,  # refuse an encoder whose weights differ from the one the head was trained on
     device='auto',                # where the encoder runs when predicting
-    precision='auto',             # the encoder's number format when predicting
+    precision='auto',             # the encoder's number format: auto (as trained, where native here; else measured), fp32, bf16 or fp16
 ) -> SentimentClassifier:
     "Load a saved classifier; its encoder is `backbone` if given, else the bundled one, else the saved hub id or path; it predicts on `device` in `precision`."
     path = Path(path).expanduser()
@@ -184,8 +193,9 @@ def load_classifier(
             raise BertSentiError(f"The encoder {backbone.name!r} has other weights than the one this head was trained on ({config['backbone']!r}): "
                                  "its features would not mean what the head expects. Pass the original encoder.")
         if finetuned: backbone = _tuned_backbone(path, config, backbone)
+    if precision == 'auto': precision = _saved_precision(config, backbone, device)     # predicts as it did when saved, every time
     return SentimentClassifier(backbone, head, config['pooling'], config['max_length'], config['truncation'], config['label_names'], config['metrics'],
-                               device, precision, config.get('layers', 1), finetuned)
+                               device, precision, config.get('layers', 1), finetuned, config.get('temperature', 1.0))
 
 # %% ../nbs/11_classifier.ipynb #8e7cf486
 @patch
@@ -202,19 +212,20 @@ SentimentClassifier.from_pretrained = staticmethod(load_classifier)
 # %% ../nbs/11_classifier.ipynb #d1c3ca33
 @patch
 def evaluate(self:SentimentClassifier,
-             texts,    # the reviews to score
-             labels,   # their true labels: 0/1 or negative/positive
-             k:int=5,  # how many confidently wrong reviews to list
+             texts,    # the texts to score
+             labels,   # their true labels: the classifier's class names (or their indices)
+             k:int=5,  # how many confidently wrong texts to list
             ) -> dict:
-    "Metrics on `texts` with true `labels` (0/1 or negative/positive), plus the `k` most confidently wrong texts."
+    "Accuracy, macro-F1, per-class scores, confusion matrix and calibration error on `texts` with true `labels`, plus the `k` most confidently wrong."
     texts = check_texts(texts); labels = list(labels)
     if len(labels) != len(texts): raise BertSentiError(f"{len(texts)} texts but {len(labels)} labels: pass one label per text.")
-    y = torch.tensor([label_id(l, f"label at index {i}: ") for i, l in enumerate(labels)])
-    return evaluate(self.head, self._features(texts), y, texts=texts, label_names=self.label_names, k=k)
+    y = torch.tensor([label_id(l, f"label at index {i}: ", self.label_names) for i, l in enumerate(labels)])
+    return evaluate(self.head, self._features(texts), y, texts=texts, label_names=self.label_names, k=k, temperature=self.temperature)
 
 # %% ../nbs/11_classifier.ipynb #58f4dab6
 def train_classifier(
-    data=DEFAULT_DATA,     # TSV/CSV file, save_to_disk directory or hub id
+    data=DEFAULT_DATA,     # a file (TSV, CSV, JSON Lines, Parquet), a directory, a hub id, a Dataset or DataFrame; or a list of texts
+    labels=None,           # with a list of texts as `data`: their labels (strings or integers)
     model=DEFAULT_MODEL,   # encoder: hub id, local directory, or offline:multilingual-e5-small
     pooling='cls',         # `cls` or `mean`
     hidden:int=0,          # 0: linear head; N: one hidden layer of N units
@@ -236,8 +247,17 @@ def train_classifier(
     finetune=0,            # fine-tune the encoder's top K layers ('all': every layer; 0: keep it frozen)
     lr_encoder:float=5e-5, # peak learning rate of the fine-tuned encoder layers
     encoding:str='utf-8',  # encoding of a data file (gb18030 for GBK/GB18030)
+    text_column:str=None,  # the column holding the texts (default: text, text_a, content, review or sentence)
+    label_column:str=None, # the column holding the labels (default: label, labels, sentiment, emotion, class or category)
+    label_names=None,      # the class names in the order wanted (default: learned from the data); other values are refused
+    class_weight=None,     # None, 'balanced' (each class weighed by the inverse of its share), or one weight per class
+    metric='accuracy',     # what picks the best epoch and the head's settings: accuracy or macro_f1
+    calibrate:bool=True,   # fit a temperature on the validation split so the probabilities are calibrated
 ) -> SentimentClassifier:
-    "Load data and encoder, extract features once, train and evaluate a head (a hybrid head with `ngrams`; with `finetune`, the encoder's top layers too); return the classifier."
+    "Load data (any labels) and encoder, extract features once, train, calibrate and evaluate a head (hybrid with `ngrams`; with `finetune`, the encoder's top layers too)."
+    if isinstance(labels, (str, os.PathLike)): model, labels = labels, None          # `train_classifier(data, model)`, as before labels came second
+    if metric not in METRICS: raise BertSentiError(f"metric={metric!r}: pick the best epoch and settings by one of {METRICS}.")
+    if isinstance(class_weight, str) and class_weight != 'balanced': raise BertSentiError(f"class_weight={class_weight!r}: pass 'balanced', one weight per class, or None.")
     if ngrams and (hidden or mix or dropout):
         raise BertSentiError("The hybrid head (ngrams) is one linear model over n-grams and features: drop hidden, dropout and mix, or drop ngrams.")
     layers, finetune = layer_count(layers), layer_count(finetune)
@@ -246,7 +266,14 @@ def train_classifier(
                              "and drop hidden, dropout, layers and mix (ngrams combines with it: a hybrid head on the tuned encoder).")
     from bert_senti.data import load_corpus     # `datasets` loads only when training: predicting never needs it
     epochs = epochs or (3 if finetune else 20)
-    corpus = load_corpus(data, seed=seed, encoding=encoding)
+    if labels is None and isinstance(data, (list, np.ndarray)): raise BertSentiError("A list of texts needs its labels: train_classifier(texts, labels, ...).")
+    corpus = load_corpus(data if labels is None else (data, labels), seed=seed, encoding=encoding, text_column=text_column, label_column=label_column,
+                         labels=label_names)
+    names = corpus['train'].features['label'].names
+    counts = np.bincount(corpus['train']['label'], minlength=len(names))
+    if (counts == 0).any(): raise BertSentiError(f"Class {names[int(np.argmin(counts))]!r} has no training texts: add some, or leave it out of label_names (--labels).")
+    if 'validation' not in corpus: raise BertSentiError("Training needs a validation split: give the data one, or keep valid_pct above 0.")
+    fit_kw = dict(n_out=len(names), class_weight=class_weight, metric=metric)
     backbone = backbone or load_backbone(model)
     max_length = max_length or (min(256, backbone.max_length) if finetune else backbone.max_length)   # fine-tuning trains on at most 256 tokens by default
     layers = layer_count(layers, backbone.n_layers)
@@ -255,26 +282,32 @@ def train_classifier(
     if finetune:
         backbone, head, history = finetune_top(base, list(corpus['train']['text']), corpus['train']['label'], list(corpus['validation']['text']),
                                                corpus['validation']['label'], k=finetune, epochs=epochs, bs=32, lr_encoder=lr_encoder, lr_head=lr,
-                                               seed=seed, max_length=max_length, device=device, precision=precision, progress=progress)
+                                               seed=seed, max_length=max_length, device=device, precision=precision, progress=progress, **fit_kw)
         finetuned = dict(k=base.n_layers - split_at(base, finetune), base=base.name, base_fingerprint=base.fingerprint)
     feats = {k: extract_features(backbone, list(v['text']), pooling, max_length, truncation, cache_dir=cache_dir, progress=progress,
                                  device=device, precision=precision, layers=layers)[pooling]
              for k, v in corpus.items() if not (finetune and not ngrams and k == 'train')}       # a fine-tuned linear head needs no training features
     precision = backbone.resolve_precision(device, precision)   # what extraction used (remembered, not measured again)
-    labels = {k: torch.tensor(v['label']) for k, v in corpus.items()}
+    ys = {k: torch.tensor(v['label']) for k, v in corpus.items()}
     texts = {k: list(v['text']) for k, v in corpus.items()}
     best = next(h['epoch'] for h in history if h['best']) if finetune else None
     if ngrams:         # on the frozen encoder, or on the tuned one (its fine-tuning head then only served the training)
-        head, search = train_hybrid(texts['train'], feats['train'], labels['train'], texts['validation'], feats['validation'], labels['validation'])
+        head, search = train_hybrid(texts['train'], feats['train'], ys['train'], texts['validation'], feats['validation'], ys['validation'], **fit_kw)
         if not finetune: history = search
     elif not finetune:
         dropout = (0.2 if hidden else 0.0) if dropout is None else dropout
-        head, history = train_head(feats['train'], labels['train'], feats['validation'], labels['validation'], hidden=hidden, dropout=dropout,
-                                   epochs=epochs, bs=bs, lr=lr, seed=seed, progress=progress, device=device, layers=layers, mix=mix)
+        head, history = train_head(feats['train'], ys['train'], feats['validation'], ys['validation'], hidden=hidden, dropout=dropout,
+                                   epochs=epochs, bs=bs, lr=lr, seed=seed, progress=progress, device=device, layers=layers, mix=mix, **fit_kw)
         best = next(h['epoch'] for h in history if h['best'])
-    scores = {k: {m: v for m, v in evaluate(head, feats[k], labels[k], texts=texts[k]).items() if m in ('n', 'accuracy', 'precision', 'recall', 'f1')}
-              for k in ('validation', 'test') if k in feats}
-    metrics = dict(scores, best_epoch=best, history=history,
-                   train=dict(data=str(data), n=len(corpus['train']), epochs=epochs, bs=bs, lr=lr, seed=seed),
+    logits = {k: predict_logits(head, feats[k], texts=texts[k]) for k in ('validation', 'test') if k in feats}
+    temperature = fit_temperature(logits['validation'], ys['validation']) if calibrate else 1.0
+    calibration = dict(temperature=temperature, **{f'{k}_ece_{w}': calibration_error((logits[k] / t).softmax(1), ys[k])
+                                                   for k in logits for w, t in (('before', 1.0), ('after', temperature))})
+    keep = ('n', 'accuracy', 'precision', 'recall', 'f1', 'macro_f1', 'ece', 'per_class')
+    scores = {k: {m: v for m, v in evaluate(head, feats[k], ys[k], texts=texts[k], label_names=names, temperature=temperature).items() if m in keep}
+              for k in logits}
+    metrics = dict(scores, best_epoch=best, history=history, calibration=calibration,
+                   train=dict(data=str(data) if isinstance(data, (str, os.PathLike)) else type(data).__name__, n=len(corpus['train']), epochs=epochs,
+                              bs=bs, lr=lr, seed=seed, class_weight=class_weight, metric=metric, class_counts=counts.tolist()),
                    extraction=dict(device=str(device), device_name=device_name(device), precision=precision))
-    return SentimentClassifier(backbone, head, pooling, max_length, truncation, LABEL_NAMES, metrics, device, precision, layers, finetuned)
+    return SentimentClassifier(backbone, head, pooling, max_length, truncation, names, metrics, device, precision, layers, finetuned, temperature)

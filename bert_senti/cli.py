@@ -34,6 +34,18 @@ HELP = dict(classifier='directory written by `bert-senti train`',
             model_at="the classifier's encoder where it is now (hub id or directory), if not where it was trained; refused if its weights differ")
 FILE_DOCS = {**option_docs('distributed', 'predict_file_ray'), **option_docs('score', 'predict_file')}
 
+# %% ../nbs/14_cli.ipynb #01537a9b
+def _names(labels:str|None) -> list|None:
+    "`--labels a,b,c` as a list of class names."
+    return None if labels is None else [n.strip() for n in labels.split(',')]
+
+# %% ../nbs/14_cli.ipynb #4c86dc2c
+def _class_weight(value:str|None):
+    "`--class-weight`: 'balanced', or comma-separated numbers as a list."
+    if value is None or value.strip() == 'balanced': return value and 'balanced'
+    try: return [float(v) for v in value.split(',')]
+    except ValueError: raise BertSentiError(f"--class-weight {value!r}: pass 'balanced' or one number per class, comma-separated (e.g. 1,2,1).") from None
+
 # %% ../nbs/14_cli.ipynb #633cddae
 def train(data:Param(DOCS['data'], str)=DEFAULT_DATA,
           model:Param(DOCS['model'], str)=DEFAULT_MODEL,
@@ -55,17 +67,25 @@ def train(data:Param(DOCS['data'], str)=DEFAULT_DATA,
           device:Param(DOCS['device'], str)='auto',
           precision:Param(DOCS['precision'], str)='auto',
           encoding:Param(DOCS['encoding'], str)='utf-8',
-          bundle:Param('write the encoder into the classifier directory too, so it loads on any machine', store_true)=False):
+          bundle:Param('write the encoder into the classifier directory too, so it loads on any machine', store_true)=False,
+          text_column:Param(DOCS['text_column'], str)=None,
+          label_column:Param(DOCS['label_column'], str)=None,
+          labels:Param('the class names in order, comma-separated (e.g. negative,neutral,positive); other labels are refused', str)=None,
+          class_weight:Param("'balanced' (each class weighed by the inverse of its share), or one weight per class, comma-separated", str)=None,
+          metric:Param(DOCS['metric'], str)='accuracy',
+          no_calibrate:Param('keep the raw softmax probabilities (no temperature fitted on validation)', store_true)=False):
     "Train a classifier on `data` with `model` (frozen, or its top layers fine-tuned) and write it to `out`."
     if not out: raise BertSentiError("Missing --out: name the directory to write the classifier to.")
     from bert_senti.classifier import train_classifier
-    clf = train_classifier(data, model, pooling=pooling, hidden=hidden, dropout=dropout, epochs=epochs, bs=bs, lr=lr, seed=seed, max_length=max_length, cache_dir=cache,
+    clf = train_classifier(data, model=model, pooling=pooling, hidden=hidden, dropout=dropout, epochs=epochs, bs=bs, lr=lr, seed=seed, max_length=max_length, cache_dir=cache,
                            device=device, precision=precision, layers=layers, mix=mix, ngrams=ngrams,
-                           finetune=finetune, lr_encoder=lr_encoder, encoding=encoding)
+                           finetune=finetune, lr_encoder=lr_encoder, encoding=encoding, text_column=text_column, label_column=label_column,
+                           label_names=_names(labels), class_weight=_class_weight(class_weight), metric=metric, calibrate=not no_calibrate)
     clf.save_pretrained(out, include_encoder=bundle)
     scores = {k: round(v['accuracy'], 4) for k, v in clf.metrics.items() if k in ('validation', 'test')}
+    f1 = {k: round(v['macro_f1'], 4) for k, v in clf.metrics.items() if k in ('validation', 'test')}
     chosen = f"best epoch {clf.metrics['best_epoch']}" if clf.metrics['best_epoch'] else 'hybrid head'
-    print(f"saved to {out}: {chosen}, accuracy {scores}")
+    print(f"saved to {out}: {len(clf.label_names)} classes, {chosen}, accuracy {scores}, macro-F1 {f1}")
 
 # %% ../nbs/14_cli.ipynb #80316be6
 def _eval_split(corpus):
@@ -96,16 +116,20 @@ def _load(classifier:Param(HELP['classifier'], str)=None,
 def evaluate_cmd(data:Param(HELP['data'], str)=None,
                  json:Param('print one JSON object', store_true)=False,
                  encoding:Param(HELP['encoding'], str)='utf-8',
+                 text_column:Param(DOCS['text_column'], str)=None,
+                 label_column:Param(DOCS['label_column'], str)=None,
                  **kwargs):
-    "Evaluate a saved classifier on the whole of `data` (its test split, if it has one)."
+    "Evaluate a saved classifier on the whole of `data` (its test split, if it has one): accuracy, macro-F1, per-class scores."
     if not data: raise BertSentiError("Missing --data: name the file (or hub id) to evaluate on.")
     from bert_senti.data import load_corpus
     clf = _load(**kwargs)
-    split = _eval_split(load_corpus(data, valid_pct=0, encoding=encoding))
-    result = clf.evaluate(list(split['text']), list(split['label']))
-    summary = {k: result[k] for k in ('n', 'accuracy', 'precision', 'recall', 'f1', 'per_class', 'confusion')}
+    split = _eval_split(load_corpus(data, valid_pct=0, encoding=encoding, text_column=text_column, label_column=label_column, labels=clf.label_names))
+    result = clf.evaluate(list(split['text']), [clf.label_names[l] for l in split['label']])
+    summary = {k: result[k] for k in ('n', 'accuracy', 'macro_f1', 'precision', 'recall', 'f1', 'ece', 'per_class', 'confusion')}
+    summary['labels'] = clf.label_names
     if json: print(dumps(summary, ensure_ascii=False))
-    else: print(f"n={summary['n']} accuracy={summary['accuracy']:.4f} precision={summary['precision']:.4f} recall={summary['recall']:.4f} f1={summary['f1']:.4f}")
+    else: print(f"n={summary['n']} accuracy={summary['accuracy']:.4f} macro_f1={summary['macro_f1']:.4f} precision={summary['precision']:.4f} "
+                f"recall={summary['recall']:.4f} ece={summary['ece']:.4f}")
 
 # %% ../nbs/14_cli.ipynb #93c74265
 def _input_texts(texts, encoding) -> list[str]:
@@ -137,7 +161,7 @@ def predict(texts:Param('texts to classify; none: read one per line from standar
             text_column:Param(FILE_DOCS['text_column'], str)=None,
             skip_bad:Param(FILE_DOCS['skip_bad'], store_true)=False,
             chunk_rows:Param(FILE_DOCS['chunk_rows'], int)=4096,
-            prefix:Param(FILE_DOCS['prefix'], str)='',
+            prefix:Param(FILE_DOCS['prefix'], str)=None,
             ray:Param("score --data with Ray Data: 'auto' (a new local Ray, or $RAY_ADDRESS) or a cluster's address; needs the distributed extra", str)=None,
             actors:Param(FILE_DOCS['actors'], int)=None,
             encoding:Param(HELP['encoding'], str)='utf-8',

@@ -4,12 +4,13 @@
 
 # %% ../nbs/00_core.ipynb #442a5251
 from __future__ import annotations
-import codecs, hashlib, json, numbers, os, shutil
+import codecs, hashlib, json, math, numbers, os, re, shutil
 from contextlib import contextmanager
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['DEFAULT_MODEL', 'DEFAULT_DATA', 'LABEL_NAMES', 'LABEL_VALUES', 'BertSentiError', 'label_id', 'layer_count',
+__all__ = ['DEFAULT_MODEL', 'DEFAULT_DATA', 'LABEL_NAMES', 'LABEL_VALUES', 'MAX_CLASSES', 'TEXT_COLUMNS', 'LABEL_COLUMNS',
+           'FORMATS', 'BertSentiError', 'label_key', 'label_id', 'label_names', 'pick_column', 'layer_count',
            'check_texts', 'codec_for', 'decode_text', 'atomic_path', 'file_sha256', 'file_stats', 'sample_path',
            'sample_texts', 'cache_root', 'cache_record', 'remembered', 'looks_like_path', 'from_hub_or_dir']
 
@@ -20,18 +21,103 @@ class BertSentiError(ValueError):
 # %% ../nbs/00_core.ipynb #2f2703bb
 DEFAULT_MODEL = 'bert-base-chinese'        # the reference notebook's encoder, on the hub
 DEFAULT_DATA = 'lansinuote/ChnSentiCorp'   # the reference notebook's corpus, on the hub
-LABEL_NAMES = ('negative', 'positive')     # label 0 and label 1
+LABEL_NAMES = ('negative', 'positive')     # the names of ChnSentiCorp's labels 0 and 1
 LABEL_VALUES = {'0': 0, '1': 1, 'negative': 0, 'positive': 1}
 
 # %% ../nbs/00_core.ipynb #24739c5c
-def label_id(value,         # a label: 0/1 (int or str) or negative/positive, any case
-             where:str='',  # prefix of the error message, naming the file and line
+def label_key(value # a label as it came: a string, an int (numpy's too), an integral float, None
+             ) -> str|None:
+    "`value` as the string labels are compared by: numbers as their digits, strings stripped; None for a missing or empty label."
+    if value is None or isinstance(value, bool): return None if value is None else str(value)
+    if isinstance(value, numbers.Integral): return str(int(value))
+    if isinstance(value, numbers.Real):
+        if math.isnan(value): return None
+        if float(value).is_integer(): return str(int(value))
+    key = str(value).strip()
+    return key or None
+
+# %% ../nbs/00_core.ipynb #88d352d2
+def label_id(value,            # a label as it came (string, int, or ChnSentiCorp's 0/1 / negative/positive)
+             where:str='',     # prefix of the error message, naming the file and line
+             names=LABEL_NAMES, # the class names, in order
             ) -> int:
-    "0 or 1 for a label given as 0/1 or negative/positive (any case), else an error naming `where`."
-    key = str(value).strip().lower()
-    if key not in LABEL_VALUES:
-        raise BertSentiError(f"{where}unknown label {value!r}: labels must be 0/1 or negative/positive.")
-    return LABEL_VALUES[key]
+    "The index of `value` among `names`, else an error naming `where`, the classes and the fix."
+    key, names = label_key(value), list(names)
+    if key is None: raise BertSentiError(f"{where}the label is missing or empty: fill it in or remove the row.")
+    if key in names: return names.index(key)
+    if names == list(LABEL_NAMES) and key.lower() in LABEL_VALUES: return LABEL_VALUES[key.lower()]
+    if re.fullmatch(r'\d+', key) and int(key) < len(names) and not any(re.fullmatch(r'-?\d+', n) for n in names): return int(key)
+    near = [n for n in names if re.sub(r'\s+', '', n).lower() == re.sub(r'\s+', '', key).lower()]
+    fix = f"it differs from {near[0]!r} only by case or spaces: make them one label" if near else "fix the row, or use data whose labels are these classes"
+    shown = ', '.join(names[:10]) + (', ...' if len(names) > 10 else '')
+    raise BertSentiError(f"{where}unknown label {value!r}: the classes are {shown}; {fix}.")
+
+# %% ../nbs/00_core.ipynb #9c1fecd8
+MAX_CLASSES = 100   # more distinct labels than this is taken for a wrong column
+
+# %% ../nbs/00_core.ipynb #7b968ad6
+def _binary(keys) -> bool:
+    "True if the label keys are ChnSentiCorp's 0/1 or negative/positive (any case)."
+    return set(k.lower() for k in keys) <= set(LABEL_VALUES)
+
+# %% ../nbs/00_core.ipynb #ac69a8bb
+def _clash(keys) -> tuple|None:
+    "Two distinct keys that differ only by case or inner spaces, if any."
+    seen = {}
+    for k in keys:
+        norm = re.sub(r'\s+', '', k).lower()
+        if seen.setdefault(norm, k) != k: return seen[norm], k
+    return None
+
+# %% ../nbs/00_core.ipynb #41f7ea7f
+def label_names(values,                  # every label of the training data, as it came
+                names=None,              # the class names in the order wanted (None: learn them from `values`)
+                max_classes=MAX_CLASSES, # refuse more distinct labels than this
+                where:str='labels',      # what the values are, for the error messages
+               ) -> list[str]:
+    "The class names of `values`, in their stable order (or `names`, checked against them); errors name the problem and the fix."
+    if names is not None:
+        names = [label_key(n) for n in names]
+        if None in names or len(set(names)) != len(names) or len(names) < 2:
+            raise BertSentiError(f"labels={names}: give at least two distinct, non-empty class names.")
+        if c := _clash(names): raise BertSentiError(f"labels={names}: {c[0]!r} and {c[1]!r} differ only by case or spaces: give each class once.")
+        for i, v in enumerate(values): label_id(v, f"{where}: item {i}: ", names)
+        return names
+    keys = list(dict.fromkeys(k for k in map(label_key, values) if k is not None))
+    if _binary(keys) and keys: return list(LABEL_NAMES)
+    if c := _clash(keys):
+        raise BertSentiError(f"{where}: {c[0]!r} and {c[1]!r} differ only by case or spaces: make them one label in the data, "
+                             "or pass the class names with labels=[...] (--labels a,b,c).")
+    if len(keys) < 2:
+        raise BertSentiError(f"{where}: only one class ({keys[0] if keys else 'none'!r}): a classifier needs at least two; "
+                             "check that the label column (--label-column) is the right one.")
+    if len(keys) > max_classes or (len(values) >= 20 and len(keys) > len(values) // 2):
+        raise BertSentiError(f"{where}: {len(keys):,} distinct labels in {len(values):,} rows (e.g. {keys[0][:30]!r}): this looks like a text column, "
+                             "not labels; name the label column with --label-column (label_column= in Python).")
+    if all(re.fullmatch(r'-?\d+', k) for k in keys): return sorted(keys, key=int)
+    return sorted(keys)
+
+# %% ../nbs/00_core.ipynb #3c5142b3
+TEXT_COLUMNS = ('text', 'text_a', 'content', 'review', 'sentence')             # tried in this order
+LABEL_COLUMNS = ('label', 'labels', 'sentiment', 'emotion', 'class', 'category')
+FORMATS = {'.tsv': 'tsv', '.txt': 'tsv', '.csv': 'csv', '.jsonl': 'jsonl', '.json': 'jsonl', '.parquet': 'parquet'}   # the files read, by suffix
+
+# %% ../nbs/00_core.ipynb #09e5b253
+def pick_column(columns,         # the column names the data has
+                given=None,      # the column the user named, if any
+                usual=TEXT_COLUMNS, # names tried in order when none is given
+                what:str='text', # 'text' or 'label', for the error message
+                where:str='',    # the data's name, for the error message
+               ) -> str:
+    "The column holding the `what`: `given` if the data has it, else the first of `usual` present, else an error naming the fix."
+    columns = list(columns)
+    lower = {str(c).lower(): c for c in columns}                       # `Text` and `LABEL` headers are found too
+    if given is not None and (given in columns or given.lower() in lower): return given if given in columns else lower[given.lower()]
+    found = next((lower[c] for c in usual if c in lower), None) if given is None else None
+    if found is not None: return found
+    asked = f"no column {given!r}" if given is not None else f"no {what} column ({', '.join(usual)})"
+    raise BertSentiError(f"{where + ': ' if where else ''}{asked}; the columns are {columns}: name the {what} column with "
+                         f"--{what}-column ({what}_column= in Python).")
 
 # %% ../nbs/00_core.ipynb #18d2e100
 def layer_count(value,             # a number of layers: an int, a string of digits, or 'all' (any case)

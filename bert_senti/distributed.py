@@ -4,12 +4,12 @@
 
 # %% ../nbs/13_distributed.ipynb #e4be5da1
 from __future__ import annotations
-import logging, os
+import json, logging, os
 from pathlib import Path
 import pyarrow as pa, pyarrow.compute as pc
 from fastcore.basics import store_attr
-from .core import BertSentiError, atomic_path, codec_for
-from .score import FORMATS, READERS, decode_field, input_files, output_names, pick_text_column, rejects_path, score_table
+from .core import FORMATS, BertSentiError, atomic_path, codec_for
+from .score import READERS, decode_field, input_files, output_names, output_prefix, pick_text_column, rejects_path, score_table
 
 # %% auto #0
 __all__ = ['REASON', 'decode_columns', 'Scorer', 'ray_read', 'start_ray', 'predict_file_ray']
@@ -116,11 +116,11 @@ def predict_file_ray(classifier,                 # directory of a saved classifi
                      data,                       # a TSV, CSV, JSON Lines or Parquet file, or a directory of them (one format)
                      out,                        # output directory: one Parquet (or CSV, if it ends in .csv) file per chunk
                      model=None,                 # the classifier's encoder where it is now, if not where it was trained
-                     text_column:str=None,       # the column holding the texts (default: `text`, else `text_a`)
+                     text_column:str=None,       # the column holding the texts (default: text, text_a, content, review or sentence)
                      skip_bad:bool=False,        # write bad rows to OUT's `.rejects` directory with the reason and score the rest
                      chunk_rows:int=4096,        # rows per chunk, as in `predict_file`: equal values give identical output
                      encoding:str='utf-8',       # encoding of TSV and CSV input
-                     prefix:str='',              # prefix for the added column names
+                     prefix:str=None,            # prefix of the added columns (default: none, or `predicted_` if the input has a `label` column)
                      actors:int|None=None,       # actors in the pool (default: one per GPU, else one per 2 CPUs)
                      threads:int|None=None,      # torch threads per actor (default: Ray's CPUs / actors); bf16 results depend on it, see below
                      address:str|None='auto',    # Ray cluster address, or 'auto'
@@ -139,6 +139,7 @@ def predict_file_ray(classifier,                 # directory of a saved classifi
     actors = actors or int(gpus) or max(1, int(cpus) // 2)
     ds, decode = ray_read(files, encoding)
     text_column = pick_text_column(ds.schema().names, text_column)
+    prefix = output_prefix(ds.schema().names, json.loads((Path(classifier).expanduser()/'config.json').read_text(encoding='utf-8'))['label_names'], prefix)
     scored = ds.repartition(target_num_rows_per_block=chunk_rows, strict=True).map_batches(
         Scorer, batch_size=chunk_rows, batch_format='pyarrow', compute=ray.data.ActorPoolStrategy(size=actors),
         num_gpus=1 if gpus else None, num_cpus=max(cpus - 1, 0.5) / actors,     # one CPU left over for reading and writing

@@ -13,7 +13,7 @@ from .device import autocast, pick_device
 from .collate import LengthBucketSampler, encode, sorted_batches
 from .backbone import Backbone, pool
 from .head import SentimentHead
-from .train import check_xy
+from .train import METRICS, check_xy, class_weights, macro_f1
 
 # %% auto #0
 __all__ = ['split_at', 'encoder_layers', 'lower_states', 'upper_forward', 'finetune', 'tuned_state', 'apply_tuned']
@@ -75,19 +75,19 @@ def upper_forward(backbone,  # the `Backbone` being tuned
     return pool(h.float(), mask, None, 'mean'), mask
 
 # %% ../nbs/10_finetune.ipynb #07168988
-def _accuracy(backbone, head, states, y, first, bs=64) -> float:
-    "Accuracy of the fine-tuned top layers and head on cached lower states."
-    backbone.model.eval(); head.eval(); right = 0
+def _valid_scores(backbone, head, states, y, first, bs=64) -> tuple[float, float]:
+    "Accuracy and macro-F1 of the fine-tuned top layers and head on cached lower states."
+    backbone.model.eval(); head.eval(); pred = torch.empty(len(states), dtype=torch.long)
     with torch.no_grad():
         for b in sorted_batches([len(s) for s in states], bs, 4096):
             x, _ = upper_forward(backbone, [states[i] for i in b], first)
-            right += (head(x).argmax(1).cpu() == y[b]).sum().item()
-    return right / len(states)
+            pred[b] = head(x).argmax(1).cpu()
+    return (pred == y).float().mean().item(), macro_f1(y, pred)
 
 # %% ../nbs/10_finetune.ipynb #d3dde270
 def finetune(
     backbone,                # the base encoder (not changed: a copy is trained)
-    train_texts, train_y,    # training reviews and their labels (0/1)
+    train_texts, train_y,    # training reviews and their labels (class indices)
     valid_texts, valid_y,    # validation reviews and labels: early stopping and best-epoch restore
     k=2,                     # how many top layers learn (an int, or 'all')
     epochs:int=3,            # at most this many epochs
@@ -102,12 +102,19 @@ def finetune(
     device='auto',           # where to train: auto (CUDA, then MPS, then CPU), cpu, cuda or mps
     precision='auto',        # autocast format of the forward pass: auto, fp32, bf16 or fp16
     progress:bool=True,      # show progress bars
+    n_out:int=None,          # how many classes (None: the highest training label + 1)
+    class_weight=None,       # None, 'balanced', or one loss weight per class
+    metric='accuracy',       # what picks the best epoch and stops early: 'accuracy' or 'macro_f1'
 ) -> tuple[Backbone, SentimentHead, list[dict]]:
     "Fine-tune a copy of `backbone`'s top `k` layers with a linear head; returns the tuned backbone, the head and the per-epoch history."
     train_texts, valid_texts = check_texts(train_texts), check_texts(valid_texts)
     train_y, valid_y = torch.as_tensor(train_y, dtype=torch.long), torch.as_tensor(valid_y, dtype=torch.long)
     if len(train_texts) != len(train_y) or len(valid_texts) != len(valid_y): raise BertSentiError("Texts and labels differ in length.")
+    if metric not in METRICS: raise BertSentiError(f"metric={metric!r}: pick the best epoch by one of {METRICS}.")
     first, device = split_at(backbone, k), pick_device(device)
+    n_out = n_out or max(2, int(train_y.max()) + 1)
+    weight = class_weights(train_y, n_out, class_weight)
+    weight = weight if weight is None else weight.to(device)
     precision = backbone.resolve_precision(device, precision)
     tuned = Backbone(copy.deepcopy(backbone.model), backbone.tokenizer, f"{backbone.name}+finetuned-top{backbone.n_layers - first}")
     tuned._precisions = dict(backbone._precisions)            # the precision measured for the base serves its tuned copy: not measured again
@@ -120,23 +127,23 @@ def finetune(
     top = list(encoder_layers(tuned))[first:]
     for layer in top: layer.requires_grad_(True)
     with torch.no_grad(): x0 = torch.cat([upper_forward(tuned, [cached['train'][i]], first)[0].cpu() for i in range(min(len(train_texts), 512))])
-    head = SentimentHead(tuned.hidden_size, n_out=max(2, int(train_y.max()) + 1)).fit_scaling(x0).to(device)
+    head = SentimentHead(tuned.hidden_size, n_out=n_out).fit_scaling(x0).to(device)
     opt = torch.optim.AdamW([{'params': [p for l in top for p in l.parameters()], 'lr': lr_encoder}, {'params': head.parameters(), 'lr': lr_head}], weight_decay=wd)
     sampler = LengthBucketSampler([len(s) for s in cached['train']], bs, seed=seed)
     steps = epochs * len(sampler)
     sched = get_scheduler('linear', opt, num_warmup_steps=int(warmup * steps), num_training_steps=steps)
-    history, best, best_state, bad = [], None, None, 0
+    history, best, best_state, bad, key = [], None, None, 0, 'valid_acc' if metric == 'accuracy' else 'valid_f1'
     for epoch in range(epochs):
         t0 = time.perf_counter(); tuned.model.train(); head.train(); losses = []
         for b in tqdm(list(sampler), desc=f'fine-tuning epoch {epoch + 1}', disable=not progress, leave=False):
             with autocast(device, precision):
                 x, _ = upper_forward(tuned, [cached['train'][i] for i in b], first)
-                loss = torch.nn.functional.cross_entropy(head(x).float(), train_y[b].to(device))
+                loss = torch.nn.functional.cross_entropy(head(x).float(), train_y[b].to(device), weight=weight)
             opt.zero_grad(); loss.backward(); opt.step(); sched.step(); losses.append(loss.item())
         epoch_s = time.perf_counter() - t0
-        va = _accuracy(tuned, head, cached['valid'], valid_y, first)
-        history.append(dict(epoch=epoch + 1, train_loss=sum(losses) / len(losses), valid_acc=va, epoch_s=epoch_s))
-        if best is None or va > best['valid_acc']:
+        va, vf = _valid_scores(tuned, head, cached['valid'], valid_y, first)
+        history.append(dict(epoch=epoch + 1, train_loss=sum(losses) / len(losses), valid_acc=va, valid_f1=vf, epoch_s=epoch_s))
+        if best is None or history[-1][key] > best[key]:
             best, bad = history[-1], 0
             best_state = (copy.deepcopy([l.state_dict() for l in top]), copy.deepcopy(head.state_dict()))
         else:

@@ -9,19 +9,16 @@ from pathlib import Path
 import pyarrow as pa, pyarrow.parquet as pq
 from fastcore.basics import patch
 from tqdm.auto import tqdm
-from .core import BertSentiError, atomic_path, codec_for, decode_text
+from .core import FORMATS, TEXT_COLUMNS, BertSentiError, atomic_path, codec_for, decode_text
 from .device import pick_device
 from .backbone import weights_fingerprint
 from .classifier import SentimentClassifier
 
 # %% auto #0
-__all__ = ['FORMATS', 'READERS', 'OUT_FORMATS', 'log', 'input_files', 'decode_field', 'text_problem', 'Rows', 'read_tsv',
-           'read_csv', 'read_jsonl', 'read_parquet', 'count_rows', 'chunks', 'output_names', 'pick_text_column',
+__all__ = ['READERS', 'OUT_FORMATS', 'log', 'input_files', 'decode_field', 'text_problem', 'Rows', 'read_tsv', 'read_csv',
+           'read_jsonl', 'read_parquet', 'count_rows', 'chunks', 'output_names', 'output_prefix', 'pick_text_column',
            'score_table', 'classifier_fingerprint', 'job_record', 'open_work', 'write_parts', 'rejects_path',
            'score_chunk', 'finish']
-
-# %% ../nbs/12_score.ipynb #f5834e36
-FORMATS = {'.tsv': 'tsv', '.txt': 'tsv', '.csv': 'csv', '.jsonl': 'jsonl', '.json': 'jsonl', '.parquet': 'parquet'}
 
 # %% ../nbs/12_score.ipynb #e84cba30
 def input_files(data,      # a file, or a directory whose files are read in name order
@@ -222,6 +219,15 @@ def output_names(label_names,  # the classifier's class names
     "The columns scoring adds: the predicted label, then one probability per class."
     return [f'{prefix}label', *(f'{prefix}prob_{n}' for n in label_names)]
 
+# %% ../nbs/12_score.ipynb #38d24504
+def output_prefix(columns,             # the input's column names
+                  label_names,         # the classifier's class names
+                  prefix:str|None=None, # the prefix the user asked for (None: choose)
+                 ) -> str:
+    "The added columns' prefix: `prefix` if given; else none, or `predicted_` when the input already has such a column (a labelled file)."
+    if prefix is not None: return prefix
+    return 'predicted_' if set(output_names(label_names)) & set(columns) else ''
+
 # %% ../nbs/12_score.ipynb #2283609f
 def _join(rows:list) -> tuple:
     "One table, with row files, numbers and reasons, from a chunk's `Rows` (columns missing from a file are null)."
@@ -232,8 +238,8 @@ def _join(rows:list) -> tuple:
 def pick_text_column(columns:list,         # the input's column names
                      text_column:str=None, # the column the user named, if any
                     ) -> str:
-    "The column holding the texts: the one named, else `text`, else `text_a` (ChnSentiCorp's name), else `text` (for `score_table` to refuse)."
-    return text_column or next((c for c in ('text', 'text_a') if c in columns), 'text')
+    "The column holding the texts: the one named, else the first of `TEXT_COLUMNS` there (`text`, `text_a`, `content`, ...), else `text` (for `score_table` to refuse)."
+    return text_column or next((c for c in TEXT_COLUMNS if c in columns), 'text')
 
 # %% ../nbs/12_score.ipynb #97200721
 def score_table(clf,                        # a `SentimentClassifier`
@@ -249,7 +255,7 @@ def score_table(clf,                        # a `SentimentClassifier`
     if text_column not in table.column_names:
         raise BertSentiError(f"The input has no column {text_column!r} (it has {table.column_names}): name the text column with --text-column.")
     if clash := [c for c in names if c in table.column_names]:
-        raise BertSentiError(f"The input already has column(s) {clash}: pass --prefix (e.g. pred_) so the predictions get other names.")
+        raise BertSentiError(f"The input already has column(s) {clash}: pass another --prefix (e.g. pred_) so the predictions get other names.")
     values = table.column(text_column).to_pylist()
     reasons = reasons or [None] * len(values)
     problems = [r or text_problem(v, encoding) for v, r in zip(values, reasons)]
@@ -377,11 +383,11 @@ log = logging.getLogger('bert_senti')
 def predict_file(self:SentimentClassifier,
                  data,                     # a TSV, CSV, JSON Lines or Parquet file, or a directory of them
                  out,                      # output file, Parquet or CSV by its suffix
-                 text_column:str=None,     # the column holding the texts (default: `text`, else `text_a`)
+                 text_column:str=None,     # the column holding the texts (default: text, text_a, content, review or sentence)
                  skip_bad:bool=False,      # write bad rows to OUT's `.rejects` file with the reason and score the rest, instead of stopping
                  chunk_rows:int=4096,      # rows per chunk: what an interruption can lose, and what memory holds at once
                  encoding:str='utf-8',     # encoding of TSV, CSV and JSON Lines input (e.g. gb18030)
-                 prefix:str='',            # prefix for the added column names, if the input already has a `label` column
+                 prefix:str=None,          # prefix of the added columns (default: none, or `predicted_` if the input has a `label` column)
                  bs:int=64,                # texts per forward pass
                  progress:bool=True,       # show a progress bar with rows per second and time left
                 ) -> dict:
@@ -389,7 +395,8 @@ def predict_file(self:SentimentClassifier,
     out = Path(out).expanduser()
     if out.suffix.lower() not in OUT_FORMATS: raise BertSentiError(f"Output '{out}' must end in .parquet or .csv (the format to write).")
     files = input_files(data, skip=(out, rejects_path(out)))
-    text_column = pick_text_column(next(READERS[FORMATS[files[0].suffix.lower()]](files[0], 1, encoding)).table.column_names, text_column)
+    columns = next(READERS[FORMATS[files[0].suffix.lower()]](files[0], 1, encoding)).table.column_names
+    text_column, prefix = pick_text_column(columns, text_column), output_prefix(columns, self.label_names, prefix)
     work = open_work(out, job_record(files, self, text_column, chunk_rows, encoding, prefix))
     total, read, rejected = count_rows(files, encoding), 0, 0
     if not total: shutil.rmtree(work); raise BertSentiError(f"'{data}' holds no rows to score: check that it is the right file.")

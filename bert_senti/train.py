@@ -14,7 +14,7 @@ from .device import pick_device
 from .head import HybridHead, NgramTfidf, SentimentHead
 
 # %% auto #0
-__all__ = ['check_xy', 'fit', 'train_head', 'plot_history', 'train_hybrid']
+__all__ = ['METRICS', 'check_xy', 'macro_f1', 'class_weights', 'fit', 'train_head', 'plot_history', 'train_hybrid']
 
 # %% ../nbs/08_train.ipynb #a6d48fd6
 def check_xy(x,    # features, one row per text
@@ -28,49 +28,84 @@ def check_xy(x,    # features, one row per text
     return x, y
 
 # %% ../nbs/08_train.ipynb #3b0f7b1b
-def _epoch_stats(head, x, y, bs=4096) -> tuple[float, float]:
-    "Mean loss and accuracy of `head` on (x, y), in eval mode."
+METRICS = ('accuracy', 'macro_f1')   # what picks the best epoch and a head's settings
+
+def macro_f1(y,    # true class indices
+             pred, # predicted class indices
+            ) -> float:
+    "The mean F1 over the classes present in `y` or `pred`: every class counts the same, however rare."
+    y, pred = torch.as_tensor(y), torch.as_tensor(pred)
+    classes = torch.cat([y, pred]).unique()
+    tp = torch.stack([((pred == c) & (y == c)).sum() for c in classes]).float()
+    wrong = torch.stack([((pred == c) != (y == c)).sum() for c in classes]).float()
+    return (2 * tp / (2 * tp + wrong)).mean().item()
+
+# %% ../nbs/08_train.ipynb #baf8d528
+def class_weights(y,            # training labels (class indices)
+                  n_classes:int, # how many classes there are
+                  weight=None,  # None (all 1), 'balanced' (n / (classes x count)), or one number per class
+                 ) -> torch.Tensor|None:
+    "The loss weight of each class, or None when every class weighs the same."
+    if weight is None: return None
+    if isinstance(weight, str):
+        if weight != 'balanced': raise BertSentiError(f"class_weight={weight!r}: pass 'balanced', one weight per class, or None.")
+        counts = torch.bincount(torch.as_tensor(y), minlength=n_classes).float()
+        return len(y) / (n_classes * counts.clamp(min=1))
+    w = torch.as_tensor([float(v) for v in weight])
+    if len(w) != n_classes or (w <= 0).any(): raise BertSentiError(f"class_weight has {len(w)} values for {n_classes} classes: give one positive weight per class.")
+    return w
+
+# %% ../nbs/08_train.ipynb #1617ed9b
+def _epoch_stats(head, x, y, bs=4096, weight=None) -> tuple[float, float, float]:
+    "Mean (weighted) loss, accuracy and macro-F1 of `head` on (x, y), in eval mode."
     head.eval()
     with torch.no_grad():
         logits = torch.cat([head(x[i:i+bs]) for i in range(0, len(x), bs)])
-    return torch.nn.functional.cross_entropy(logits, y).item(), (logits.argmax(1) == y).float().mean().item()
+    pred = logits.argmax(1)
+    return torch.nn.functional.cross_entropy(logits, y, weight=weight).item(), (pred == y).float().mean().item(), macro_f1(y, pred)
 
 # %% ../nbs/08_train.ipynb #dd0b9065
-def fit(head,           # the head to train, in place
-        train_x,        # training features, one row per text
-        train_y,        # their labels (0/1)
-        valid_x,        # validation features: the best epoch is restored
-        valid_y,        # their labels
-        epochs=20,      # epochs to train
-        bs=64,          # batch size
-        lr=1e-3,        # peak learning rate
-        wd=0.01,        # AdamW weight decay
-        warmup=0.1,     # share of the steps spent warming up
-        seed=42,        # seed of the batch order
-        device=None,    # where to train (None: the CPU)
-        progress=True,  # show a progress bar
+def fit(head,            # the head to train, in place
+        train_x,         # training features, one row per text
+        train_y,         # their labels (class indices)
+        valid_x,         # validation features: the best epoch is restored
+        valid_y,         # their labels
+        epochs=20,       # epochs to train
+        bs=64,           # batch size
+        lr=1e-3,         # peak learning rate
+        wd=0.01,         # AdamW weight decay
+        warmup=0.1,      # share of the steps spent warming up
+        seed=42,         # seed of the batch order
+        device=None,     # where to train (None: the CPU)
+        progress=True,   # show a progress bar
+        class_weight=None, # None, 'balanced', or one loss weight per class
+        metric='accuracy', # what picks the best epoch: 'accuracy' or 'macro_f1'
        ) -> list[dict]:
-    "Train `head` with AdamW and a linear warmup schedule; restore the epoch with the best validation accuracy; return the history."
+    "Train `head` with AdamW and a linear warmup schedule; restore the epoch with the best validation `metric`; return the history."
     train_x, train_y = check_xy(train_x, train_y, 'training data')
     valid_x, valid_y = check_xy(valid_x, valid_y, 'validation data')
     if train_x.shape[1] != head.n_in: raise BertSentiError(f"Features have {train_x.shape[1]} dimensions, the head expects {head.n_in}.")
     if epochs < 1 or bs < 1: raise BertSentiError(f"epochs ({epochs}) and batch size ({bs}) must be at least 1.")
+    if metric not in METRICS: raise BertSentiError(f"metric={metric!r}: pick the best epoch by one of {METRICS}.")
+    if max(int(train_y.max()), int(valid_y.max())) >= head.n_out: raise BertSentiError(f"Labels go up to {int(max(train_y.max(), valid_y.max()))}, the head has {head.n_out} outputs.")
     device = pick_device(device or 'cpu')
+    weight = class_weights(train_y, head.n_out, class_weight)
     head.to(device); train_x, train_y, valid_x, valid_y = (t.to(device) for t in (train_x, train_y, valid_x, valid_y))
+    weight = weight if weight is None else weight.to(device)
     gen = torch.Generator().manual_seed(seed)
     opt = torch.optim.AdamW(head.parameters(), lr=lr, weight_decay=wd)
     steps = epochs * -(-len(train_x) // bs)
     sched = get_scheduler('linear', opt, num_warmup_steps=int(warmup * steps), num_training_steps=steps)
-    history, best, best_state = [], None, None
+    history, best, best_state, key = [], None, None, 'valid_acc' if metric == 'accuracy' else 'valid_f1'
     for epoch in (bar := tqdm(range(epochs), desc='training head', disable=not progress, leave=False)):
         head.train()
         for idx in torch.randperm(len(train_x), generator=gen).split(bs):
-            loss = torch.nn.functional.cross_entropy(head(train_x[idx]), train_y[idx])
+            loss = torch.nn.functional.cross_entropy(head(train_x[idx]), train_y[idx], weight=weight)
             opt.zero_grad(); loss.backward(); opt.step(); sched.step()
-        (tl, ta), (vl, va) = _epoch_stats(head, train_x, train_y), _epoch_stats(head, valid_x, valid_y)
-        history.append(dict(epoch=epoch + 1, train_loss=tl, train_acc=ta, valid_loss=vl, valid_acc=va))
-        bar.set_postfix(valid_acc=f'{va:.4f}')
-        if best is None or (va, -vl) > (best['valid_acc'], -best['valid_loss']): best, best_state = history[-1], copy.deepcopy(head.state_dict())
+        (tl, ta, tf), (vl, va, vf) = _epoch_stats(head, train_x, train_y, weight=weight), _epoch_stats(head, valid_x, valid_y, weight=weight)
+        history.append(dict(epoch=epoch + 1, train_loss=tl, train_acc=ta, train_f1=tf, valid_loss=vl, valid_acc=va, valid_f1=vf))
+        bar.set_postfix({key: f'{history[-1][key]:.4f}'})
+        if best is None or (history[-1][key], -vl) > (best[key], -best['valid_loss']): best, best_state = history[-1], copy.deepcopy(head.state_dict())
     head.load_state_dict(best_state); head.to('cpu')
     for h in history: h['best'] = h is best
     return history
@@ -78,7 +113,7 @@ def fit(head,           # the head to train, in place
 # %% ../nbs/08_train.ipynb #f574ae5b
 @delegates(fit)
 def train_head(train_x,        # training features, one row per text
-               train_y,        # their labels (0/1)
+               train_y,        # their labels (class indices)
                valid_x,        # validation features: the best epoch is restored
                valid_y,        # their labels
                hidden=0,       # width of one hidden layer (0: a linear head)
@@ -86,12 +121,13 @@ def train_head(train_x,        # training features, one row per text
                seed=42,        # seed of the initialisation (and, passed on, the batch order)
                layers=1,       # how many layers' features sit side by side in each row
                mix=False,      # mix the layers with learned weights instead of concatenating them
+               n_out=None,     # how many classes (None: the highest training label + 1)
                **kwargs,       # passed on to `fit`
               ) -> tuple[SentimentHead, list[dict]]:
     "A new head (linear, or one hidden layer; over `layers` blocks of features, optionally mixed) trained on features; returns the head and its history."
     train_x, train_y = check_xy(train_x, train_y, 'training data')
     torch.manual_seed(seed)
-    head = SentimentHead(train_x.shape[1], n_out=max(2, int(train_y.max()) + 1), hidden=hidden, dropout=dropout, layers=layers, mix=mix).fit_scaling(train_x)
+    head = SentimentHead(train_x.shape[1], n_out=n_out or max(2, int(train_y.max()) + 1), hidden=hidden, dropout=dropout, layers=layers, mix=mix).fit_scaling(train_x)
     return head, fit(head, train_x, train_y, valid_x, valid_y, seed=seed, **kwargs)
 
 # %% ../nbs/08_train.ipynb #221350f1
@@ -118,29 +154,37 @@ def _design(tfidf_rows, x, mean, std, alpha):
     return sparse.hstack([text, sparse.csr_matrix((alpha * (x - mean) / std).numpy())]).tocsr()
 
 # %% ../nbs/08_train.ipynb #dd457bd6
-def train_hybrid(train_texts, train_x, train_y, # training texts, their encoder features and labels
+def train_hybrid(train_texts, train_x, train_y, # training texts, their encoder features and labels (class indices)
                  valid_texts, valid_x, valid_y, # the same for validation
                  alphas=(0.003, 0.01, 0.03),     # weights of the encoder features tried
                  Cs=(1.0, 3.0, 10.0),            # inverse regularisation strengths tried
                  ngrams=(1, 3),                  # shortest and longest n-gram, in characters
                  min_df:int=2,                   # keep n-grams seen in at least this many texts
+                 n_out:int=None,                 # how many classes (None: the highest training label + 1)
+                 class_weight=None,              # None, 'balanced', or one weight per class
+                 metric='accuracy',              # what picks `alpha` and `C`: 'accuracy' or 'macro_f1'
                 ) -> tuple[HybridHead, list[dict]]:
-    "A `HybridHead` fitted by logistic regression with `alpha` and `C` chosen on validation accuracy; returns it and the search."
+    "A `HybridHead` fitted by logistic regression with `alpha` and `C` chosen on the validation `metric`; returns it and the search."
     from sklearn.linear_model import LogisticRegression
     train_x, train_y = check_xy(train_x, train_y, 'training data'); valid_x, valid_y = check_xy(valid_x, valid_y, 'validation data')
     if len(train_texts) != len(train_x) or len(valid_texts) != len(valid_x): raise BertSentiError("Texts and features differ in length: pass the texts the features were made from.")
+    if metric not in METRICS: raise BertSentiError(f"metric={metric!r}: choose the settings by one of {METRICS}.")
+    n_out = n_out or max(2, int(train_y.max()) + 1)
+    if sorted(train_y.unique().tolist()) != list(range(n_out)): raise BertSentiError(f"The hybrid head needs training texts of every one of the {n_out} classes.")
+    weight = class_weights(train_y, n_out, class_weight)
     tfidf = NgramTfidf.fit(train_texts, ngrams, min_df)
     if not tfidf.vocab: raise BertSentiError(f"No character n-gram occurs in {min_df} training texts: the hybrid head needs more (or longer) texts.")
     mean, std = train_x.mean(0), train_x.std(0).clamp(min=1e-6)
     rows = {'train': tfidf(train_texts), 'valid': tfidf(valid_texts)}
-    search, best = [], None
+    search, best, key = [], None, 'valid_acc' if metric == 'accuracy' else 'valid_f1'
     for alpha in alphas:
         xt, xv = _design(rows['train'], train_x, mean, std, alpha), _design(rows['valid'], valid_x, mean, std, alpha)
         for C in Cs:
-            model = LogisticRegression(C=C, max_iter=3000).fit(xt, train_y.numpy())
-            search.append(dict(alpha=alpha, C=C, valid_acc=float(model.score(xv, valid_y.numpy()))))
-            if best is None or search[-1]['valid_acc'] > best[0]['valid_acc']: best = (search[-1], model)
-    (choice, model), n_out = best, max(2, int(train_y.max()) + 1)
+            model = LogisticRegression(C=C, max_iter=3000, class_weight=None if weight is None else dict(enumerate(weight.tolist())))
+            pred = model.fit(xt, train_y.numpy()).predict(xv)
+            search.append(dict(alpha=alpha, C=C, valid_acc=float((pred == valid_y.numpy()).mean()), valid_f1=macro_f1(valid_y, torch.as_tensor(pred))))
+            if best is None or search[-1][key] > best[0][key]: best = (search[-1], model)
+    choice, model = best
     coef, bias = torch.tensor(model.coef_, dtype=torch.float32), torch.tensor(model.intercept_, dtype=torch.float32)
     if len(coef) == 1: coef, bias = torch.cat([-coef / 2, coef / 2]), torch.cat([-bias / 2, bias / 2])   # two classes: logits whose softmax is the regression's sigmoid
     head = HybridHead(tfidf.vocab, train_x.shape[1], n_out, choice['alpha'], ngrams, tfidf.idf)

@@ -16,8 +16,8 @@ from .device import candidate_precisions, device_name, pick_device
 from .backbone import Backbone, extract_features, load_backbone
 from .finetune import apply_tuned, finetune as finetune_top, split_at, tuned_state
 from .head import HybridHead, SentimentHead
-from .train import METRICS, train_head, train_hybrid
-from .evaluate import calibration_error, evaluate, fit_temperature, predict_logits, predict_proba
+from .train import metric_key, train_head, train_hybrid
+from .evaluate import calibration_error, evaluate, fit_temperature, metrics as split_metrics, predict_logits, predict_proba
 
 # %% auto #0
 __all__ = ['FORMAT', 'NGRAMS', 'TUNED', 'ENCODER', 'SentimentClassifier', 'save_classifier', 'load_classifier',
@@ -256,7 +256,7 @@ def train_classifier(
 ) -> SentimentClassifier:
     "Load data (any labels) and encoder, extract features once, train, calibrate and evaluate a head (hybrid with `ngrams`; with `finetune`, the encoder's top layers too)."
     if isinstance(labels, (str, os.PathLike)): model, labels = labels, None          # `train_classifier(data, model)`, as before labels came second
-    if metric not in METRICS: raise BertSentiError(f"metric={metric!r}: pick the best epoch and settings by one of {METRICS}.")
+    metric_key(metric)                                               # refused before any data or encoder is loaded
     if isinstance(class_weight, str) and class_weight != 'balanced': raise BertSentiError(f"class_weight={class_weight!r}: pass 'balanced', one weight per class, or None.")
     if ngrams and (hidden or mix or dropout):
         raise BertSentiError("The hybrid head (ngrams) is one linear model over n-grams and features: drop hidden, dropout and mix, or drop ngrams.")
@@ -304,8 +304,8 @@ def train_classifier(
     calibration = dict(temperature=temperature, **{f'{k}_ece_{w}': calibration_error((logits[k] / t).softmax(1), ys[k])
                                                    for k in logits for w, t in (('before', 1.0), ('after', temperature))})
     keep = ('n', 'accuracy', 'precision', 'recall', 'f1', 'macro_f1', 'ece', 'per_class')
-    scores = {k: {m: v for m, v in evaluate(head, feats[k], ys[k], texts=texts[k], label_names=names, temperature=temperature).items() if m in keep}
-              for k in logits}
+    scores = {k: {m: v for m, v in split_metrics(ys[k], l.argmax(1), names).items() if m in keep} | dict(ece=calibration[f'{k}_ece_after'])
+              for k, l in logits.items()}                                 # from the logits above: the head is not run again
     metrics = dict(scores, best_epoch=best, history=history, calibration=calibration,
                    train=dict(data=str(data) if isinstance(data, (str, os.PathLike)) else type(data).__name__, n=len(corpus['train']), epochs=epochs,
                               bs=bs, lr=lr, seed=seed, class_weight=class_weight, metric=metric, class_counts=counts.tolist()),

@@ -36,6 +36,11 @@ def label_key(value # a label as it came: a string, an int (numpy's too), an int
     key = str(value).strip()
     return key or None
 
+# %% ../nbs/00_core.ipynb #159170c8
+def _fold(key:str) -> str:
+    "`key` without spaces, in lower case: two labels that fold alike differ only by case or spaces."
+    return re.sub(r'\s+', '', key).lower()
+
 # %% ../nbs/00_core.ipynb #88d352d2
 def label_id(value,            # a label as it came (string, int, or ChnSentiCorp's 0/1 / negative/positive)
              where:str='',     # prefix of the error message, naming the file and line
@@ -47,7 +52,7 @@ def label_id(value,            # a label as it came (string, int, or ChnSentiCor
     if key in names: return names.index(key)
     if names == list(LABEL_NAMES) and key.lower() in LABEL_VALUES: return LABEL_VALUES[key.lower()]
     if re.fullmatch(r'\d+', key) and int(key) < len(names) and not any(re.fullmatch(r'-?\d+', n) for n in names): return int(key)
-    near = [n for n in names if re.sub(r'\s+', '', n).lower() == re.sub(r'\s+', '', key).lower()]
+    near = [n for n in names if _fold(n) == _fold(key)]
     fix = f"it differs from {near[0]!r} only by case or spaces: make them one label" if near else "fix the row, or use data whose labels are these classes"
     shown = ', '.join(names[:10]) + (', ...' if len(names) > 10 else '')
     raise BertSentiError(f"{where}unknown label {value!r}: the classes are {shown}; {fix}.")
@@ -65,7 +70,7 @@ def _clash(keys) -> tuple|None:
     "Two distinct keys that differ only by case or inner spaces, if any."
     seen = {}
     for k in keys:
-        norm = re.sub(r'\s+', '', k).lower()
+        norm = _fold(k)
         if seen.setdefault(norm, k) != k: return seen[norm], k
     return None
 

@@ -8,7 +8,7 @@ import time
 import numpy as np
 import torch
 from .core import LABEL_NAMES, BertSentiError
-from .train import METRICS, check_xy, macro_f1, train_head, train_hybrid
+from .train import check_xy, macro_f1, metric_key, train_head, train_hybrid
 
 # %% auto #0
 __all__ = ['HEADS', 'predict_logits', 'predict_proba', 'default_names', 'metrics', 'calibration_error', 'fit_temperature',
@@ -177,16 +177,18 @@ def tfidf_baseline(texts:dict,              # {split: texts} for train, validati
                   ) -> dict:
     "Validation and test accuracy and macro-F1 (and test per-class F1 and confusion) of character n-gram TF-IDF + LinearSVC, `C` chosen on the validation `metric`."
     from sklearn.svm import LinearSVC
-    if metric not in METRICS: raise BertSentiError(f"metric={metric!r}: choose C by one of {METRICS}.")
+    key = metric_key(metric)
     start = time.perf_counter()
     vec = tfidf_vectorizer(ngrams)
     x = {'train': vec.fit_transform(texts['train'])} | {k: vec.transform(texts[k]) for k in ('validation', 'test')}
     y = {k: np.asarray(labels[k]) for k in ('train', 'validation', 'test')}
+    names = label_names or default_names(max(map(max, y.values())) + 1)
     fits = {C: LinearSVC(C=C, class_weight=class_weight).fit(x['train'], y['train']) for C in Cs}
-    valid = {C: metrics(y['validation'], fits[C].predict(x['validation']), default_names(max(map(max, y.values())) + 1)) for C in Cs}
-    C = max(Cs, key=lambda c: valid[c]['accuracy' if metric == 'accuracy' else 'macro_f1'])
-    m = metrics(y['test'], fits[C].predict(x['test']), label_names or default_names(max(map(max, y.values())) + 1))
-    return dict(valid_acc=valid[C]['accuracy'], valid_f1=valid[C]['macro_f1'], test_acc=m['accuracy'], test_f1=m['macro_f1'], C=C,
+    valid = {C: metrics(y['validation'], fits[C].predict(x['validation']), names) for C in Cs}
+    valid = {C: dict(valid_acc=v['accuracy'], valid_f1=v['macro_f1']) for C, v in valid.items()}
+    C = max(Cs, key=lambda c: valid[c][key])
+    m = metrics(y['test'], fits[C].predict(x['test']), names)
+    return dict(**valid[C], test_acc=m['accuracy'], test_f1=m['macro_f1'], C=C,
                 features=len(vec.vocabulary_), train_s=time.perf_counter() - start,
                 per_class={n: v['f1'] for n, v in m['per_class'].items()}, confusion=m['confusion'])
 

@@ -13,7 +13,7 @@ from .device import autocast, pick_device
 from .collate import LengthBucketSampler, encode, sorted_batches
 from .backbone import Backbone, pool
 from .head import SentimentHead
-from .train import METRICS, check_xy, class_weights, macro_f1
+from .train import check_xy, class_weights, macro_f1, metric_key
 
 # %% auto #0
 __all__ = ['split_at', 'encoder_layers', 'lower_states', 'upper_forward', 'finetune', 'tuned_state', 'apply_tuned']
@@ -110,7 +110,7 @@ def finetune(
     train_texts, valid_texts = check_texts(train_texts), check_texts(valid_texts)
     train_y, valid_y = torch.as_tensor(train_y, dtype=torch.long), torch.as_tensor(valid_y, dtype=torch.long)
     if len(train_texts) != len(train_y) or len(valid_texts) != len(valid_y): raise BertSentiError("Texts and labels differ in length.")
-    if metric not in METRICS: raise BertSentiError(f"metric={metric!r}: pick the best epoch by one of {METRICS}.")
+    key = metric_key(metric)
     first, device = split_at(backbone, k), pick_device(device)
     n_out = n_out or max(2, int(train_y.max()) + 1)
     weight = class_weights(train_y, n_out, class_weight)
@@ -132,7 +132,7 @@ def finetune(
     sampler = LengthBucketSampler([len(s) for s in cached['train']], bs, seed=seed)
     steps = epochs * len(sampler)
     sched = get_scheduler('linear', opt, num_warmup_steps=int(warmup * steps), num_training_steps=steps)
-    history, best, best_state, bad, key = [], None, None, 0, 'valid_acc' if metric == 'accuracy' else 'valid_f1'
+    history, best, best_state, bad = [], None, None, 0
     for epoch in range(epochs):
         t0 = time.perf_counter(); tuned.model.train(); head.train(); losses = []
         for b in tqdm(list(sampler), desc=f'fine-tuning epoch {epoch + 1}', disable=not progress, leave=False):

@@ -14,7 +14,7 @@ from .device import pick_device
 from .head import HybridHead, NgramTfidf, SentimentHead
 
 # %% auto #0
-__all__ = ['METRICS', 'check_xy', 'macro_f1', 'class_weights', 'fit', 'train_head', 'plot_history', 'train_hybrid']
+__all__ = ['METRICS', 'check_xy', 'macro_f1', 'metric_key', 'class_weights', 'fit', 'train_head', 'plot_history', 'train_hybrid']
 
 # %% ../nbs/08_train.ipynb #a6d48fd6
 def check_xy(x,    # features, one row per text
@@ -39,6 +39,13 @@ def macro_f1(y,    # true class indices
     tp = torch.stack([((pred == c) & (y == c)).sum() for c in classes]).float()
     wrong = torch.stack([((pred == c) != (y == c)).sum() for c in classes]).float()
     return (2 * tp / (2 * tp + wrong)).mean().item()
+
+# %% ../nbs/08_train.ipynb #2ef22d93
+def metric_key(metric:str # 'accuracy' or 'macro_f1'
+              ) -> str:
+    "The validation key (`valid_acc` or `valid_f1`) that `metric` picks epochs and settings by, or an error naming the choices."
+    if metric not in METRICS: raise BertSentiError(f"metric={metric!r}: pick the best epoch and settings by one of {METRICS}.")
+    return 'valid_acc' if metric == 'accuracy' else 'valid_f1'
 
 # %% ../nbs/08_train.ipynb #baf8d528
 def class_weights(y,            # training labels (class indices)
@@ -86,7 +93,7 @@ def fit(head,            # the head to train, in place
     valid_x, valid_y = check_xy(valid_x, valid_y, 'validation data')
     if train_x.shape[1] != head.n_in: raise BertSentiError(f"Features have {train_x.shape[1]} dimensions, the head expects {head.n_in}.")
     if epochs < 1 or bs < 1: raise BertSentiError(f"epochs ({epochs}) and batch size ({bs}) must be at least 1.")
-    if metric not in METRICS: raise BertSentiError(f"metric={metric!r}: pick the best epoch by one of {METRICS}.")
+    key = metric_key(metric)
     if max(int(train_y.max()), int(valid_y.max())) >= head.n_out: raise BertSentiError(f"Labels go up to {int(max(train_y.max(), valid_y.max()))}, the head has {head.n_out} outputs.")
     device = pick_device(device or 'cpu')
     weight = class_weights(train_y, head.n_out, class_weight)
@@ -96,7 +103,7 @@ def fit(head,            # the head to train, in place
     opt = torch.optim.AdamW(head.parameters(), lr=lr, weight_decay=wd)
     steps = epochs * -(-len(train_x) // bs)
     sched = get_scheduler('linear', opt, num_warmup_steps=int(warmup * steps), num_training_steps=steps)
-    history, best, best_state, key = [], None, None, 'valid_acc' if metric == 'accuracy' else 'valid_f1'
+    history, best, best_state = [], None, None
     for epoch in (bar := tqdm(range(epochs), desc='training head', disable=not progress, leave=False)):
         head.train()
         for idx in torch.randperm(len(train_x), generator=gen).split(bs):
@@ -168,7 +175,7 @@ def train_hybrid(train_texts, train_x, train_y, # training texts, their encoder 
     from sklearn.linear_model import LogisticRegression
     train_x, train_y = check_xy(train_x, train_y, 'training data'); valid_x, valid_y = check_xy(valid_x, valid_y, 'validation data')
     if len(train_texts) != len(train_x) or len(valid_texts) != len(valid_x): raise BertSentiError("Texts and features differ in length: pass the texts the features were made from.")
-    if metric not in METRICS: raise BertSentiError(f"metric={metric!r}: choose the settings by one of {METRICS}.")
+    key = metric_key(metric)
     n_out = n_out or max(2, int(train_y.max()) + 1)
     if sorted(train_y.unique().tolist()) != list(range(n_out)): raise BertSentiError(f"The hybrid head needs training texts of every one of the {n_out} classes.")
     weight = class_weights(train_y, n_out, class_weight)
@@ -176,7 +183,7 @@ def train_hybrid(train_texts, train_x, train_y, # training texts, their encoder 
     if not tfidf.vocab: raise BertSentiError(f"No character n-gram occurs in {min_df} training texts: the hybrid head needs more (or longer) texts.")
     mean, std = train_x.mean(0), train_x.std(0).clamp(min=1e-6)
     rows = {'train': tfidf(train_texts), 'valid': tfidf(valid_texts)}
-    search, best, key = [], None, 'valid_acc' if metric == 'accuracy' else 'valid_f1'
+    search, best = [], None
     for alpha in alphas:
         xt, xv = _design(rows['train'], train_x, mean, std, alpha), _design(rows['valid'], valid_x, mean, std, alpha)
         for C in Cs:

@@ -19,22 +19,28 @@ TRUNCATIONS = ('head', 'head+tail')
 
 def special_tokens_around(tokenizer # a fast tokenizer
                          ) -> tuple[list[int], list[int]]:
-    "The special token ids a tokenizer puts before and after a single text (`[CLS]`/`[SEP]` for BERT, `<s>`/`</s>` for XLM-R)."
+    """The special token ids a tokenizer puts before and after a single text (`[CLS]`/`[SEP]` for BERT, `<s>`/`</s>` for
+    XLM-R)."""
     body = tokenizer('a', add_special_tokens=False)['input_ids']
     full = tokenizer('a')['input_ids']
     start = next(i for i in range(len(full)) if full[i:i+len(body)] == body)
     return full[:start], full[start+len(body):]
 
 # %% ../nbs/04_collate.ipynb #23b71034
-def encode(tokenizer,        # a fast tokenizer
-           texts,            # the texts to encode
-           max_length=512,   # longest result in tokens, special tokens included
-           truncation='head' # 'head' keeps the start; 'head+tail' keeps a quarter from the start and the rest from the end
-          ) -> list[list[int]]:
+def encode(
+    tokenizer,  # a fast tokenizer
+    texts,  # the texts to encode
+    max_length=512,  # longest result in tokens, special tokens included
+    truncation='head',  # 'head' keeps the start; 'head+tail' keeps a quarter from the start and the rest from the end
+) -> list[list[int]]:
     "Token ids with special tokens of each text, at most `max_length` long, cut by `truncation`."
     texts = check_texts(texts)
-    if truncation not in TRUNCATIONS: raise BertSentiError(f"Unknown truncation {truncation!r}: use one of {TRUNCATIONS}.")
-    if max_length < 3: raise BertSentiError(f"max_length={max_length} leaves no room for text between the special tokens: use at least 3.")
+    if truncation not in TRUNCATIONS:
+        raise BertSentiError(f"Unknown truncation {truncation!r}: use one of {TRUNCATIONS}.")
+    if max_length < 3:
+        raise BertSentiError(
+            f"max_length={max_length} leaves no room for text between the special tokens: use at least 3."
+        )
     if truncation == 'head': return tokenizer(texts, truncation=True, max_length=max_length)['input_ids']
     prefix, suffix = special_tokens_around(tokenizer)
     budget = max_length - len(prefix) - len(suffix)
@@ -51,7 +57,10 @@ class Collate:
                 ): store_attr()
 
     def __call__(self, batch) -> dict:
-        items = [(b['text'], b.get('label')) if isinstance(b, dict) else (b, None) if isinstance(b, str) else tuple(b) for b in batch]
+        items = [
+            (b['text'], b.get('label')) if isinstance(b, dict) else (b, None) if isinstance(b, str) else tuple(b)
+            for b in batch
+        ]
         texts, labels = zip(*items)
         ids = encode(self.tokenizer, texts, self.max_length, self.truncation)
         out = dict(self.tokenizer.pad({'input_ids': ids}, return_tensors='pt'))
@@ -113,10 +122,14 @@ def padding_report(lengths,    # each text's length in tokens
     lengths = np.minimum(np.asarray(lengths), pad_to)
     random_order = np.random.default_rng(seed).permutation(len(lengths))
     random_batches = [random_order[i:i+bs].tolist() for i in range(0, len(lengths), bs)]
-    processed = {f'reference: pad to {pad_to}': processed_tokens(lengths, random_batches, pad_to),
-                 'random batches, dynamic padding': processed_tokens(lengths, random_batches),
-                 'length buckets (training)': processed_tokens(lengths, list(LengthBucketSampler(lengths.tolist(), bs, seed=seed))),
-                 'sorted batches (extraction)': processed_tokens(lengths, sorted_batches(lengths, bs))}
+    processed = {
+        f'reference: pad to {pad_to}': processed_tokens(lengths, random_batches, pad_to),
+        'random batches, dynamic padding': processed_tokens(lengths, random_batches),
+        'length buckets (training)': processed_tokens(
+            lengths, list(LengthBucketSampler(lengths.tolist(), bs, seed=seed))
+        ),
+        'sorted batches (extraction)': processed_tokens(lengths, sorted_batches(lengths, bs)),
+    }
     real = int(lengths.sum())
     return {k: dict(processed=v, pad=v - real, pad_share=(v - real)/v) for k, v in processed.items()}
 
@@ -131,6 +144,7 @@ def plot_padding(report,  # a `padding_report`
     real = [report[n]['processed'] - report[n]['pad'] for n in names]
     ax.barh(names, real, color='tab:blue', label='real tokens')
     ax.barh(names, [report[n]['pad'] for n in names], left=real, color='tab:gray', alpha=0.6, label='[PAD]')
-    for i, n in enumerate(names): ax.text(report[n]['processed'], i, f" {report[n]['pad_share']:.0%} pad", va='center', fontsize=9)
+    for i, n in enumerate(names):
+        ax.text(report[n]['processed'], i, f" {report[n]['pad_share']:.0%} pad", va='center', fontsize=9)
     ax.set_xlabel('token positions processed'); ax.legend(loc='lower right')
     return ax

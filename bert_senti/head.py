@@ -15,7 +15,8 @@ __all__ = ['SentimentHead', 'char_ngrams', 'NgramTfidf', 'HybridHead']
 
 # %% ../nbs/07_head.ipynb #959c8710
 class SentimentHead(nn.Module):
-    "Standardise pooled features, optionally mix `layers` blocks of them with learned softmax weights, then `Linear` (or one hidden layer with dropout); returns logits."
+    """Standardise pooled features, optionally mix `layers` blocks of them with learned softmax weights, then `Linear`
+    (or one hidden layer with dropout); returns logits."""
     def __init__(self, n_in, # input features (`layers` x the encoder's hidden size)
                  n_out=2,    # classes
                  hidden=0,   # 0: linear; N: one hidden layer of N units
@@ -25,19 +26,28 @@ class SentimentHead(nn.Module):
                 ):
         super().__init__()
         if n_in < 1 or n_out < 2 or hidden < 0 or not 0 <= dropout < 1 or layers < 1 or n_in % layers:
-            raise BertSentiError(f"Bad head shape: n_in={n_in}, n_out={n_out}, hidden={hidden}, dropout={dropout}, layers={layers} "
-                                 "(need n_in>=1 divisible by layers, n_out>=2, hidden>=0, 0<=dropout<1).")
-        self.n_in, self.n_out, self.hidden, self.dropout, self.layers_in, self.mix = n_in, n_out, hidden, dropout, layers, bool(mix and layers > 1)
+            raise BertSentiError(
+                f"Bad head shape: n_in={n_in}, n_out={n_out}, hidden={hidden}, dropout={dropout}, layers={layers} "
+                "(need n_in>=1 divisible by layers, n_out>=2, hidden>=0, 0<=dropout<1)."
+            )
+        self.n_in, self.n_out, self.hidden, self.dropout, self.layers_in, self.mix = (
+            n_in, n_out, hidden, dropout, layers, bool(mix and layers > 1))
         self.register_buffer('mean', torch.zeros(n_in)); self.register_buffer('std', torch.ones(n_in))
         if self.mix: self.layer_logits = nn.Parameter(torch.zeros(layers))
         width = n_in // layers if self.mix else n_in
-        layers_ = [nn.Linear(width, hidden), nn.GELU(), nn.Dropout(dropout), nn.Linear(hidden, n_out)] if hidden else [nn.Dropout(dropout), nn.Linear(width, n_out)]
+        layers_ = (
+            [nn.Linear(width, hidden), nn.GELU(), nn.Dropout(dropout), nn.Linear(hidden, n_out)]
+            if hidden
+            else [nn.Dropout(dropout), nn.Linear(width, n_out)]
+        )
         self.layers = nn.Sequential(*layers_)
 
     @property
     def config(self) -> dict:
         "The arguments that rebuild this head."
-        return dict(n_in=self.n_in, n_out=self.n_out, hidden=self.hidden, dropout=self.dropout, layers=self.layers_in, mix=self.mix)
+        return dict(
+            n_in=self.n_in, n_out=self.n_out, hidden=self.hidden, dropout=self.dropout, layers=self.layers_in,
+            mix=self.mix)
 
     def fit_scaling(self, x # training features, (rows, n_in)
                    ):
@@ -46,8 +56,12 @@ class SentimentHead(nn.Module):
         return self
 
     def forward(self, x):
+        "Logits `(batch, n_out)` for features `x` `(batch, n_in)`."
         if x.ndim != 2 or x.shape[1] != self.n_in:
-            raise BertSentiError(f"The head expects features of shape (batch, {self.n_in}), got {tuple(x.shape)}: were they made by another encoder?")
+            raise BertSentiError(
+                f"The head expects features of shape (batch, {self.n_in}), got {tuple(x.shape)}: were they made by"
+                " another encoder?"
+            )
         x = (x - self.mean) / self.std
         if self.mix: x = (x.view(len(x), self.layers_in, -1) * self.layer_logits.softmax(0)[:, None]).sum(1)
         return self.layers(x)
@@ -58,7 +72,8 @@ class SentimentHead(nn.Module):
 def char_ngrams(text:str,      # one text
                 ngrams=(1, 3), # shortest and longest n-gram, in characters
                ) -> list[str]:
-    "The character n-grams of `text` for n in `ngrams` (inclusive), lower-cased with white-space runs folded, as scikit-learn's `analyzer='char'`."
+    """The character n-grams of `text` for n in `ngrams` (inclusive), lower-cased with white-space runs folded, as
+    scikit-learn's `analyzer='char'`."""
     text = re.sub(r'\s\s+', ' ', text.lower())
     return [text[i:i + n] for n in range(ngrams[0], min(ngrams[1], len(text)) + 1) for i in range(len(text) - n + 1)]
 
@@ -90,12 +105,14 @@ class NgramTfidf:
             idx = [self.index[g] for g in counts]
             w = torch.tensor([1 + math.log(c) for c in counts.values()]) * self.idf[idx] if idx else torch.zeros(0)
             rows += [r] * len(idx); cols += idx; vals.append(w / w.norm().clamp(min=1e-12))
-        return torch.sparse_coo_tensor(torch.tensor([rows, cols], dtype=torch.long).view(2, -1), torch.cat(vals) if vals else torch.zeros(0),
-                                       (len(texts), len(self.vocab)), check_invariants=False).coalesce()
+        return torch.sparse_coo_tensor(
+            torch.tensor([rows, cols], dtype=torch.long).view(2, -1), torch.cat(vals) if vals else torch.zeros(0),
+            (len(texts), len(self.vocab)), check_invariants=False).coalesce()
 
 # %% ../nbs/07_head.ipynb #7e01854d
 class HybridHead(nn.Module):
-    "Logits from a linear model over character n-gram TF-IDF of the texts and `alpha` x the standardised encoder features."
+    """Logits from a linear model over character n-gram TF-IDF of the texts and `alpha` x the standardised encoder
+    features."""
     uses_texts = True
     def __init__(self, vocab:list[str], # the n-grams the TF-IDF reads
                  n_in:int,              # encoder features
@@ -105,7 +122,8 @@ class HybridHead(nn.Module):
                  idf=None,              # inverse document frequencies (None: all 1, to be loaded)
                 ):
         super().__init__()
-        if n_in < 1 or n_out < 2 or not vocab or alpha < 0: raise BertSentiError(f"Bad hybrid head: n_in={n_in}, n_out={n_out}, {len(vocab)} n-grams, alpha={alpha}.")
+        if n_in < 1 or n_out < 2 or not vocab or alpha < 0:
+            raise BertSentiError(f"Bad hybrid head: n_in={n_in}, n_out={n_out}, {len(vocab)} n-grams, alpha={alpha}.")
         self.n_in, self.n_out, self.alpha, self.ngrams = n_in, n_out, alpha, tuple(ngrams)
         self.tfidf = NgramTfidf(vocab, torch.ones(len(vocab)) if idf is None else idf, ngrams)
         self.register_buffer('idf', self.tfidf.idf)
@@ -116,12 +134,20 @@ class HybridHead(nn.Module):
     @property
     def config(self) -> dict:
         "The arguments that rebuild this head (the vocabulary is stored beside it)."
-        return dict(kind='hybrid', n_in=self.n_in, n_out=self.n_out, alpha=self.alpha, ngrams=list(self.ngrams), vocab_size=len(self.tfidf.vocab))
+        return dict(
+            kind='hybrid', n_in=self.n_in, n_out=self.n_out, alpha=self.alpha, ngrams=list(self.ngrams),
+            vocab_size=len(self.tfidf.vocab))
 
     def forward(self, texts, x):
+        "Logits `(batch, n_out)` for `texts` and their encoder features `x`."
         if x.ndim != 2 or x.shape[1] != self.n_in or len(texts) != len(x):
-            raise BertSentiError(f"The hybrid head expects {len(texts)} texts and features of shape ({len(texts)}, {self.n_in}), got {tuple(x.shape)}.")
+            raise BertSentiError(
+                f"The hybrid head expects {len(texts)} texts and features of shape ({len(texts)}, {self.n_in}), got"
+                f" {tuple(x.shape)}."
+            )
         self.tfidf.idf = self.idf
-        return torch.sparse.mm(self.tfidf(texts), self.text_weight.T) + self.dense(self.alpha * (x - self.mean) / self.std)
+        return torch.sparse.mm(self.tfidf(texts), self.text_weight.T) + self.dense(
+            self.alpha * (x - self.mean) / self.std
+        )
 
     def extra_repr(self): return ', '.join(f'{k}={v}' for k, v in self.config.items())

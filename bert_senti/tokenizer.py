@@ -28,7 +28,10 @@ def char_tokenizer(texts,     # texts whose characters make the vocabulary
                    path=None, # a directory to save the tokenizer to, if given
                   ) -> BertTokenizerFast:
     "A BERT tokenizer whose vocabulary is the special tokens plus every character of `texts` (for tests and demos)."
-    chars = sorted({c for t in texts for c in t if not c.isspace()} - set(''.join(SPECIAL_TOKENS)) | set('abcdefghijklmnopqrstuvwxyz0123456789'))
+    chars = sorted(
+        {c for t in texts for c in t if not c.isspace()} - set(''.join(SPECIAL_TOKENS))
+        | set('abcdefghijklmnopqrstuvwxyz0123456789')
+    )
     path = Path(path or tempfile.mkdtemp(prefix='char_tok_'))
     path.mkdir(parents=True, exist_ok=True)
     (path/'vocab.txt').write_text('\n'.join(SPECIAL_TOKENS + chars) + '\n', encoding='utf-8')
@@ -41,8 +44,12 @@ def token_lengths(tokenizer, # a fast tokenizer
                  ) -> np.ndarray:
     "Number of tokens of each text, special tokens included and nothing truncated."
     texts = check_texts(texts)
-    return np.concatenate([np.array([len(ids) for ids in tokenizer(texts[i:i+bs], truncation=False, verbose=False)['input_ids']])
-                           for i in range(0, len(texts), bs)])
+    return np.concatenate(
+        [
+            np.array([len(ids) for ids in tokenizer(texts[i : i + bs], truncation=False, verbose=False)['input_ids']])
+            for i in range(0, len(texts), bs)
+        ]
+    )
 
 # %% ../nbs/02_tokenizer.ipynb #afeb795b
 def length_summary(lengths,                # token lengths
@@ -50,8 +57,9 @@ def length_summary(lengths,                # token lengths
                   ) -> dict:
     "Median, 95th percentile, maximum, and the share of texts that fit each limit."
     lengths = np.asarray(lengths)
-    return dict(n=len(lengths), median=float(np.median(lengths)), p95=float(np.percentile(lengths, 95)), max=int(lengths.max()),
-                **{f'fit_{l}': float((lengths <= l).mean()) for l in limits})
+    return dict(
+        n=len(lengths), median=float(np.median(lengths)), p95=float(np.percentile(lengths, 95)),
+        max=int(lengths.max()), **{f'fit_{l}': float((lengths <= l).mean()) for l in limits})
 
 # %% ../nbs/02_tokenizer.ipynb #e72fda27
 def plot_lengths(lengths,                # token lengths

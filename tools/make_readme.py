@@ -7,7 +7,8 @@ def cell_markdown(cell) -> str:
     src = ''.join(cell['source'])
     if cell['cell_type'] == 'markdown': return src
     lines = [l for l in src.splitlines() if not l.startswith('#|')]
-    return '```python\n' + '\n'.join(lines) + '\n```' if lines and '#| hide' not in src else ''
+    hidden = re.search(r'^#\| *(hide|export|default_exp)', src, re.M)
+    return '```python\n' + '\n'.join(lines) + '\n```' if lines and not hidden else ''
 
 def main(root=Path(__file__).resolve().parent.parent):
     "Render the index notebook to README.md, relinking chapter notebooks."

@@ -20,7 +20,7 @@ import numpy as np, pandas as pd
 from bert_senti.core import atomic_path
 from bert_senti.backbone import extract_features
 from bert_senti.classifier import load_classifier
-import bert_senti.score
+
 
 STREAM_TARGET, MEMORY_TARGET = 0.90, 1.2
 

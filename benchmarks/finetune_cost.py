@@ -24,7 +24,7 @@ def main(data, model, n=1024, k=4, epochs=1, precision='auto', device='auto', ou
                precision=backbone.resolve_precision(device, precision))
     for name, kk in (('top_k', k), ('full', 'all')):
         start = time.perf_counter()
-        _, _, hist = finetune(backbone, texts[:n], labels[:n], texts[n:], labels[n:], k=kk, epochs=epochs, patience=epochs,
+        _, _, hist = finetune(backbone, (texts[:n], labels[:n]), (texts[n:], labels[n:]), k=kk, epochs=epochs, patience=epochs,
                               precision=precision, device=device, progress=False)
         res[name] = dict(epoch_s=min(h['epoch_s'] for h in hist), cache_s=hist[0]['cache_s'], total_s=time.perf_counter() - start,
                          valid_acc=max(h['valid_acc'] for h in hist))

@@ -28,8 +28,8 @@ def main(data, model='offline:multilingual-e5-small', k='4', seeds=(42,), epochs
         texts = {s: list(v['text']) for s, v in corpus.items()}; labels = {s: list(v['label']) for s, v in corpus.items()}
         tfidf = tfidf_baseline(texts, labels)
         start = time.perf_counter()
-        tuned, head, hist = finetune(backbone, texts['train'], labels['train'], texts['validation'], labels['validation'], k=k, epochs=epochs,
-                                     lr_encoder=lr_encoder, seed=seed, precision=precision, progress=False)
+        tuned, head, hist = finetune(backbone, (texts['train'], labels['train']), (texts['validation'], labels['validation']), k=k,
+                                     epochs=epochs, lrs=(lr_encoder, 1e-3), seed=seed, precision=precision, progress=False)
         train_s = time.perf_counter() - start
         feats = {s: extract_features(tuned, texts[s], 'mean', max_length=256, progress=False, precision=precision)['mean'] for s in ('test', 'validation')}
         test = evaluate(head, feats['test'], torch.tensor(labels['test']))

@@ -89,8 +89,8 @@ def main(data:Param('labelled corpus: file, directory or hub id', str)=None,
     tuned_rows = []
     if finetune_k != '0':
         start = time.perf_counter()
-        tuned, head, history = finetune(backbone, texts['train'], labels['train'], texts['validation'], labels['validation'], k=finetune_k,
-                                        epochs=epochs, lr_encoder=lr_encoder, lr_head=1e-3, seed=seed, max_length=256, n_out=len(names),
+        tuned, head, history = finetune(backbone, (texts['train'], labels['train']), (texts['validation'], labels['validation']), k=finetune_k,
+                                        epochs=epochs, lrs=(lr_encoder, 1e-3), seed=seed, max_length=256, n_out=len(names),
                                         class_weight='balanced', metric='macro_f1', progress=False)
         tune_s = time.perf_counter() - start
         tx = {k: extract_features(tuned, v, 'mean', max_length=256, progress=False)['mean'] for k, v in texts.items()}

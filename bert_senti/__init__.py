@@ -6,11 +6,11 @@ __version__ = "0.1.0"
 # %% auto #0
 __all__ = ['FRONT_DOOR']
 
-# %% ../nbs/index.ipynb #aaa3542a
+# %% ../nbs/index.ipynb #5f63ad4d
 import importlib
 FRONT_DOOR = dict(SentimentClassifier='classifier', TrainSettings='classifier', train_classifier='classifier',
                   load_classifier='classifier', load_backbone='backbone', load_corpus='data', read_table='data',
-                  BertSentiError='core')
+                  predict_file='score', BertSentiError='core')
 
 def __getattr__(name):
     "The front door's names, imported from their chapters' modules on first use."

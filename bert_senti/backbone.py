@@ -4,51 +4,28 @@
 
 # %% ../nbs/06_backbone.ipynb #eadf7cf2
 from __future__ import annotations
-import hashlib, json, logging, re, time, warnings
-from contextlib import ExitStack, contextmanager
+import json, logging, time, warnings
 from functools import cached_property
 from pathlib import Path
 import numpy as np
-import torch, transformers
+import torch
 from fastcore.basics import patch, store_attr
 from tqdm.auto import tqdm
 from transformers import AutoModel, BertConfig, BertModel
-from .core import (
-    BertSentiError, atomic_path, cache_record, check_texts, file_sha256, file_stats, from_hub_or_dir,
-    layer_count, remembered, sample_texts)
+from .core import BertSentiError, check_texts, from_hub_or_dir, layer_count, sample_texts
 from .device import (
     MIN_COS, PRECISIONS, autocast, candidate_precisions, cos_min, pick_device, precision_record_path,
     remembered_precision)
 from .offline import resolve_model
+from .cache import (
+    cache_key, feature_files, load_cached, remembered_fingerprint, tokenizer_fingerprint, weight_files,
+    weights_record_path, write_feature_record)
 from .tokenizer import DEFAULT_MODEL, load_tokenizer
 from .collate import encode, sorted_batches
 
 # %% auto #0
-__all__ = ['POOLINGS', 'MEAN_POOLED', 'CACHE_VERSION', 'log', 'weights_fingerprint', 'tokenizer_fingerprint', 'Backbone',
-           'weights_record_path', 'remembered_fingerprint', 'weight_files', 'load_backbone', 'tiny_bert', 'pool',
-           'default_pooling', 'cache_key', 'load_cached', 'default_max_tokens', 'extract_features']
-
-# %% ../nbs/06_backbone.ipynb #be1f47ac
-def weights_fingerprint(model # a torch module (its state dict is hashed)
-                       ) -> str:
-    "SHA-256 over every parameter and buffer's name, dtype, shape and bytes."
-    h = hashlib.sha256()
-    for name, t in sorted(model.state_dict().items()):
-        h.update(f'{name}:{t.dtype}:{tuple(t.shape)}'.encode())
-        h.update(t.detach().cpu().contiguous().view(-1).view(torch.uint8).numpy().tobytes())
-    return h.hexdigest()
-
-# %% ../nbs/06_backbone.ipynb #7960de36
-def tokenizer_fingerprint(tokenizer # a transformers tokenizer
-                         ) -> str:
-    """SHA-256 of the tokenizer's definition (vocabulary, normalisation, special tokens), not of the truncation and
-    padding state its last call left."""
-    backend = getattr(tokenizer, 'backend_tokenizer', None)
-    if backend is None: spec = json.dumps(sorted(tokenizer.get_vocab().items()))
-    else:
-        state = json.loads(backend.to_str())
-        spec = json.dumps({k: v for k, v in state.items() if k not in ('truncation', 'padding')}, sort_keys=True)
-    return hashlib.sha256(spec.encode()).hexdigest()
+__all__ = ['POOLINGS', 'MEAN_POOLED', 'log', 'Backbone', 'load_backbone', 'tiny_bert', 'pool', 'default_pooling',
+           'default_max_tokens', 'encode_pass', 'extract_features']
 
 # %% ../nbs/06_backbone.ipynb #c0cf7152
 def _stand_in_pad(tokenizer, name) -> str:
@@ -99,6 +76,19 @@ class Backbone:
     def tokenizer_fingerprint(self) -> str:
         return tokenizer_fingerprint(self.tokenizer)
 
+    def variant(self,
+                model, # this encoder's model, changed (e.g. fine-tuned layers)
+                name,  # the variant's name
+               ) -> Backbone:
+        "A `Backbone` of `model` with this tokenizer; the precisions measured for this encoder serve it too."
+        other = Backbone(model, self.tokenizer, name)
+        other._precisions = dict(self.__dict__.get('_precisions', {}))
+        return other
+
+    def weights_changed(self):
+        "Forget the fingerprint after the weights changed in place: it is computed anew when next asked."
+        self.__dict__.pop('fingerprint', None)
+
     def save(self, path # directory to write (created if absent)
             ):
         "Write model and tokenizer to `path`, loadable with `load_backbone(path)`."
@@ -109,43 +99,6 @@ class Backbone:
             f'Backbone({self.name!r}, hidden={self.hidden_size},'
             f' params={sum(p.numel() for p in self.model.parameters()):,})'
         )
-
-# %% ../nbs/06_backbone.ipynb #b2aea738
-def weights_record_path(files, # the files a model is about to be loaded from
-                       ) -> Path|None:
-    """Where the fingerprint of the weights in `files` is remembered: named by their `file_stats` and the torch and
-    transformers versions; None if there are none or one is missing."""
-    if not files: return None                                      # nothing to identify the weights by: they are hashed
-    try: stats = file_stats(*files)
-    except OSError: return None
-    return cache_record('fingerprints', [[torch.__version__, transformers.__version__], stats])
-
-# %% ../nbs/06_backbone.ipynb #0a3df3ef
-def remembered_fingerprint(model,       # the loaded model
-                           record=None, # its `weights_record_path`, taken before loading (None: hash, remember nothing)
-                          ) -> str:
-    """`weights_fingerprint(model)`, hashed once per unchanged set of weight files and read back from `record` after
-    that."""
-    if record is None: return weights_fingerprint(model)
-    return remembered(
-        record, lambda: dict(fingerprint=weights_fingerprint(model)),
-        lambda r: re.fullmatch('[0-9a-f]{64}', r['fingerprint']))['fingerprint']
-
-# %% ../nbs/06_backbone.ipynb #866ebfdf
-def weight_files(source # a local directory, or a hub id as `from_pretrained` was given it
-                ) -> list[Path]:
-    """The weight files of a local model directory, or of a hub id's snapshot in the local HuggingFace cache; [] if
-    neither is found."""
-    path = Path(str(source)).expanduser()
-    if not path.is_dir():
-        try:
-            from huggingface_hub import try_to_load_from_cache
-            hit = try_to_load_from_cache(str(source), 'config.json')
-        except Exception:
-            hit = None  # not a valid hub id: nothing to remember
-        if not isinstance(hit, str): return []
-        path = Path(hit).parent
-    return sorted(p for p in path.iterdir() if p.is_file() and p.suffix in ('.safetensors', '.bin', '.json'))
 
 # %% ../nbs/06_backbone.ipynb #ad5de4e6
 def load_backbone(name_or_path=DEFAULT_MODEL, # a hub id, a local directory, or an `offline:` name
@@ -209,48 +162,6 @@ def default_pooling(backbone # a `Backbone`
     st = Path(backbone.name).expanduser()/'1_Pooling'/'config.json'
     if st.is_file(): return 'mean' if json.loads(st.read_text()).get('pooling_mode_mean_tokens') else 'cls'
     return 'cls'
-
-# %% ../nbs/06_backbone.ipynb #a1e35176
-CACHE_VERSION = 2
-
-def cache_key(backbone,          # the `Backbone` (its weights' and tokenizer's fingerprints)
-              texts,             # the texts, in order
-              pooling,           # 'cls' or 'mean'
-              max_length,        # longest input in tokens
-              truncation='head', # 'head' or 'head+tail'
-              precision='fp32',  # the precision the features are computed in
-              layers=1,          # how many last layers are pooled side by side
-             ) -> str:
-    "A hash of everything that determines the features of `texts`."
-    h = hashlib.sha256(
-        json.dumps(
-            dict(
-                version=CACHE_VERSION, model=backbone.fingerprint, tokenizer=backbone.tokenizer_fingerprint,
-                pooling=pooling, max_length=max_length, truncation=truncation, n=len(texts), precision=precision,
-                layers=layers)
-        ).encode()
-    )
-    for t in texts: h.update(t.encode('utf-8') + b'\0')
-    return h.hexdigest()[:40]
-
-# %% ../nbs/06_backbone.ipynb #e7d994a7
-def load_cached(cache_dir, # the feature cache directory
-                key,       # a `cache_key`
-                shape,     # the (texts, features) shape the cached array must have
-               ):
-    "Cached features for `key` as a tensor, or None if absent; a corrupt or mismatched file is reported and removed."
-    npy, meta = Path(cache_dir)/f'{key}.npy', Path(cache_dir)/f'{key}.json'
-    if not (npy.exists() and meta.exists()): return None
-    try:
-        record = json.loads(meta.read_text())
-        if record['sha256'] != file_sha256(npy): raise ValueError('checksum mismatch')
-        arr = np.load(npy)
-        if arr.shape != tuple(shape): raise ValueError(f'shape {arr.shape}, expected {tuple(shape)}')
-    except Exception as e:
-        warnings.warn(f"Feature cache {npy} is corrupt ({e}); it is removed and rebuilt.")
-        npy.unlink(missing_ok=True); meta.unlink(missing_ok=True)
-        return None
-    return torch.from_numpy(arr)
 
 # %% ../nbs/06_backbone.ipynb #a3b2d98e
 def default_max_tokens(precision:str # 'fp32', 'bf16' or 'fp16'
@@ -361,28 +272,27 @@ def resolve_precision(self:Backbone,
     known[str(device), precision] = chosen
     return chosen
 
-# %% ../nbs/06_backbone.ipynb #4b79ecfb
-@contextmanager
-def _feature_files(paths, shape):
-    "Memory-mapped `.npy` files under temporary names, moved to `paths` only if the whole pass succeeds."
-    with ExitStack() as stack:
-        tmps = {p: stack.enter_context(atomic_path(path)) for p, path in paths.items()}
-        arrays = {
-            p: np.lib.format.open_memmap(tmp, mode='w+', dtype=np.float32, shape=shape) for p, tmp in tmps.items()
-        }
-        yield arrays
-        for a in arrays.values(): a.flush()
-        del arrays
-
-# %% ../nbs/06_backbone.ipynb #9744d24a
-def _write_record(npy, key, backbone, pooling, max_length, truncation, shape, device, precision, layers=1):
-    """The JSON record that makes a feature file valid: its key, settings, the device and precision that made it, and
-    its checksum."""
-    record = dict(
-        key=key, model=backbone.name, model_fingerprint=backbone.fingerprint, pooling=pooling,
-        max_length=max_length, truncation=truncation, layers=layers, shape=list(shape), device=str(device),
-        precision=precision, sha256=file_sha256(npy), created=time.strftime('%Y-%m-%dT%H:%M:%S'))
-    with atomic_path(npy.with_suffix('.json')) as tmp: tmp.write_text(json.dumps(record, indent=1))
+# %% ../nbs/06_backbone.ipynb #5e95352e
+def encode_pass(backbone,      # the `Backbone` to run
+                ids:list,      # token-id lists, one per text
+                poolings:list, # 'cls' and/or 'mean'
+                bs:int,        # at most this many texts per batch
+                max_tokens:int,# at most this many padded positions per batch
+                device,        # where to run
+                precision:str, # the number format to run in
+                layers:int=1,  # how many last layers to pool side by side
+                progress=False,# show a progress bar
+               ) -> dict:
+    "`{pooling: array (len(ids), layers * hidden)}` in input order, from one pass in length-sorted batches."
+    out = {p: np.empty((len(ids), backbone.hidden_size * layers), dtype=np.float32) for p in poolings}
+    backbone.model.to(device)
+    with torch.inference_mode():
+        batches = sorted_batches([len(i) for i in ids], bs, max_tokens)
+        for b in tqdm(batches, desc='extracting features', unit='batch', disable=not progress, leave=False):
+            pooled = _forward(backbone, [ids[i] for i in b], poolings, backbone.tokenizer.cls_token_id, device,
+                              precision, layers)
+            for p, v in pooled.items(): out[p][b] = v.numpy()
+    return out
 
 # %% ../nbs/06_backbone.ipynb #b572d1d4
 def extract_features(backbone,            # the `Backbone` to run
@@ -401,42 +311,27 @@ def extract_features(backbone,            # the `Backbone` to run
     """Pooled features `{pooling: tensor (len(texts), layers * hidden)}` (the last `layers` layers side by side) in one
     length-sorted pass over the distinct texts, cached in `cache_dir`."""
     texts = check_texts(texts)
-    max_length = max_length or backbone.max_length
+    max_length, layers = max_length or backbone.max_length, layer_count(layers, backbone.n_layers)
     poolings = [poolings] if isinstance(poolings, str) else list(poolings)
-    layers = layer_count(layers, backbone.n_layers)
     _check_args(backbone, poolings, max_length, bs, 1 if max_tokens is None else max_tokens, layers)
     device = pick_device(device)
     precision = backbone.resolve_precision(device, precision)
-    if max_tokens is None: max_tokens = default_max_tokens(precision)
     shape = (len(texts), backbone.hidden_size * layers)
-    keys = (
-        {p: cache_key(backbone, texts, p, max_length, truncation, precision, layers) for p in poolings}
-        if cache_dir
-        else {}
-    )  # no cache: no key to hash
+    keys = {p: cache_key(backbone, texts, p, max_length, truncation, precision, layers) for p in poolings} \
+           if cache_dir else {}                                                      # no cache: no key to hash
     feats = {p: load_cached(cache_dir, k, shape) for p, k in keys.items()}
     todo = [p for p in poolings if feats.get(p) is None]
     if not todo: return feats
     distinct = list(dict.fromkeys(texts))
+    once = encode_pass(backbone, encode(backbone.tokenizer, distinct, max_length, truncation), todo, bs,
+                       max_tokens or default_max_tokens(precision), device, precision, layers, progress)
     where = {t: i for i, t in enumerate(distinct)}
     copies = np.array([where[t] for t in texts])
-    ids = encode(backbone.tokenizer, distinct, max_length, truncation)
-    batches = sorted_batches([len(i) for i in ids], bs, max_tokens)
     paths = {p: Path(cache_dir)/f'{keys[p]}.npy' for p in todo} if cache_dir else {}
-    backbone.model.to(device)
-    with _feature_files(paths, shape) as arrays, torch.inference_mode():
+    with feature_files(paths, shape) as arrays:
         arrays = arrays or {p: np.empty(shape, dtype=np.float32) for p in todo}
-        once = {p: np.empty((len(distinct), shape[1]), dtype=np.float32) for p in todo}
-        bar = tqdm(batches, desc='extracting features', unit='batch', disable=not progress, leave=False)
-        for b in bar:
-            for p, v in _forward(
-                backbone, [ids[i] for i in b], todo, backbone.tokenizer.cls_token_id, device, precision, layers
-            ).items():
-                once[p][b] = v.numpy()
         for p in todo: arrays[p][:] = once[p][copies]
-        result = {p: torch.from_numpy(np.array(a)) for p, a in arrays.items()}
-    for p in todo:
-        if cache_dir:
-            _write_record(paths[p], keys[p], backbone, p, max_length, truncation, shape, device, precision, layers)
-        feats[p] = result[p]
+        feats |= {p: torch.from_numpy(np.array(a)) for p, a in arrays.items()}
+    for p in paths:
+        write_feature_record(paths[p], keys[p], backbone, p, max_length, truncation, shape, device, precision, layers)
     return {p: feats[p] for p in poolings}

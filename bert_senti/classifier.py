@@ -4,33 +4,26 @@
 
 # %% ../nbs/11_classifier.ipynb #a9e9ae13
 from __future__ import annotations
-import difflib, hashlib, json, os
+import difflib, os
 from dataclasses import asdict, dataclass, fields, replace
 import numpy as np
-from pathlib import Path
 import torch
 from fastcore.basics import patch, store_attr
-from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
-from bert_senti.core import (
-    DEFAULT_DATA, DEFAULT_MODEL, LABEL_NAMES, BertSentiError, atomic_path, check_texts, file_sha256, label_id,
-    layer_count)
-from .device import candidate_precisions, device_name, pick_device
-from .backbone import Backbone, default_pooling, extract_features, load_backbone
-from .finetune import apply_tuned, finetune as finetune_top, split_at, tuned_state
-from .head import HybridHead, SentimentHead
+from .core import (
+    DEFAULT_DATA, DEFAULT_MODEL, LABEL_NAMES, BertSentiError, check_texts, label_id, layer_count)
+from .device import device_name, pick_device
+from .backbone import default_pooling, extract_features, load_backbone
+from .finetune import finetune as finetune_top, split_at
+from .checkpoint import read_classifier, save_classifier
 from .train import metric_key, train_head, train_hybrid
 from .evaluate import (
     calibration_error, evaluate, fit_temperature, metrics as split_metrics, predict_logits, predict_proba)
 
 # %% auto #0
-__all__ = ['FORMAT', 'NGRAMS', 'TUNED', 'ENCODER', 'SentimentClassifier', 'save_classifier', 'load_classifier', 'TrainSettings',
-           'train_settings', 'check_settings', 'training_corpus', 'fit_classifier_head', 'calibrated_scores',
-           'run_record', 'train_classifier']
+__all__ = ['SentimentClassifier', 'load_classifier', 'TrainSettings', 'train_settings', 'check_settings', 'training_corpus',
+           'fit_classifier_head', 'calibrated_scores', 'run_record', 'train_classifier']
 
 # %% ../nbs/11_classifier.ipynb #7b1850d2
-FORMAT = 'bert_senti.classifier/1'
-
 class SentimentClassifier:
     "An encoder, a trained head, the class names and the settings that tie them together."
     def __init__(self,
@@ -84,6 +77,15 @@ class SentimentClassifier:
 
     __call__ = predict
 
+    def predict_file(self,
+                     data,     # a TSV, CSV, JSON Lines or Parquet file, or a directory of them
+                     out,      # the output file, Parquet or CSV by its suffix
+                     **kwargs, # `text_column`, `skip_bad`, `chunk_rows`, `encoding`, `prefix`, `bs`, `progress`
+                    ) -> dict:
+        "Score every row of `data` into `out` in resumable chunks (`predict_file`, Scoring files chapter)."
+        from bert_senti.score import predict_file    # the file readers load only when a file is scored
+        return predict_file(self, data, out, **kwargs)
+
     @classmethod
     def from_pretrained(cls,
                         path,      # a directory written by `save_pretrained`, or a hub id where the hub is reachable
@@ -95,196 +97,15 @@ class SentimentClassifier:
     def __repr__(self):
         return f'SentimentClassifier({self.backbone.name!r}, pooling={self.pooling!r}, head={self.head.extra_repr()})'
 
-# %% ../nbs/11_classifier.ipynb #23d581ea
-def _config(clf) -> dict:
-    """Everything needed to rebuild `clf` except the tensors: the encoder as the user named it, its absolute path if it
-    is a directory, and its fingerprint."""
-    name = clf.finetuned['base'] if clf.finetuned else clf.backbone.name
-    local = Path(name).expanduser()
-    return dict(
-        format=FORMAT, backbone=name, backbone_path=str(local.resolve()) if local.is_dir() else None,
-        backbone_fingerprint=clf.finetuned['base_fingerprint'] if clf.finetuned else clf.backbone.fingerprint,
-        hidden_size=clf.backbone.hidden_size,
-        finetuned=clf.finetuned and dict(k=clf.finetuned['k'], name=clf.backbone.name), head=clf.head.config,
-        layers=clf.layers, pooling=clf.pooling, max_length=clf.max_length, truncation=clf.truncation,
-        label_names=clf.label_names, metrics=clf.metrics, extraction=clf.metrics.get('extraction', {}),
-        temperature=clf.temperature)
-
-# %% ../nbs/11_classifier.ipynb #1ae86962
-NGRAMS, TUNED, ENCODER = 'ngrams.json', 'encoder_top.safetensors', 'encoder'
-
-def save_classifier(clf,                        # the `SentimentClassifier` to write
-                    path,                       # the directory to write (replaced only once complete)
-                    include_encoder:bool=False, # write the encoder too, so the directory loads anywhere
-                   ):
-    """Write `clf` to directory `path` (head.safetensors + config.json, a hybrid head's ngrams.json, tuned layers; with
-    `include_encoder`, the encoder too), replacing it only once complete."""
-    path = Path(path).expanduser()
-    if path.exists() and not (path/'config.json').exists() and any(path.iterdir()):
-        raise BertSentiError(f"'{path}' exists and is not a bert_senti classifier: choose a new or empty directory.")
-    with atomic_path(path) as tmp:
-        tmp.mkdir()
-        save_file({k: v.contiguous() for k, v in clf.head.state_dict().items()}, str(tmp/'head.safetensors'))
-        extra = {}
-        if (
-            include_encoder
-        ):  # the whole encoder as it predicts (tuned layers included): the directory loads on any machine
-            clf.backbone.save(tmp/ENCODER)
-            extra['bundle'] = dict(
-                dir=ENCODER, fingerprint=clf.backbone.fingerprint,
-                tokenizer_fingerprint=clf.backbone.tokenizer_fingerprint)
-        elif clf.finetuned:
-            save_file(tuned_state(clf.backbone, clf.finetuned['k']), str(tmp/TUNED))
-            extra['tuned_sha256'] = file_sha256(tmp/TUNED)
-        if getattr(clf.head, 'uses_texts', False):
-            (tmp / NGRAMS).write_text(
-                json.dumps(dict(ngrams=list(clf.head.ngrams), vocab=clf.head.tfidf.vocab), ensure_ascii=False),
-                encoding='utf-8')
-            extra['ngrams_sha256'] = file_sha256(tmp/NGRAMS)
-        (tmp / 'config.json').write_text(
-            json.dumps(
-                _config(clf) | dict(head_sha256=file_sha256(tmp / 'head.safetensors'), **extra), indent=1,
-                ensure_ascii=False),
-            encoding='utf-8',
-        )
-    return path
-
-# %% ../nbs/11_classifier.ipynb #9394de3c
-def _read_config(path: Path) -> dict:
-    "The classifier's config.json, or an error saying what is missing."
-    if not path.is_dir():
-        raise BertSentiError(
-            f"Classifier directory '{path}' does not exist: pass the --out directory of `bert-senti train`."
-        )
-    try:
-        config = json.loads((path / 'config.json').read_text(encoding='utf-8'))
-    except FileNotFoundError:
-        raise BertSentiError(f"'{path}' has no config.json: it is not a saved bert_senti classifier.") from None
-    except json.JSONDecodeError as e:
-        raise BertSentiError(
-            f"'{path}/config.json' is not valid JSON ({e}): the classifier is damaged; save or train it again."
-        ) from None
-    if config.get('format') != FORMAT:
-        raise BertSentiError(f"'{path}' is not a {FORMAT} classifier (format {config.get('format')!r}).")
-    return config
-
-# %% ../nbs/11_classifier.ipynb #17b606cb
-def _hybrid_head(path, config) -> HybridHead:
-    "An empty hybrid head of the saved shape, with its checksummed n-gram vocabulary."
-    f = path/NGRAMS
-    if not f.exists() or file_sha256(f) != config.get('ngrams_sha256'):
-        raise BertSentiError(
-            f"'{f}' is missing or does not match the checksum in config.json: the hybrid classifier is damaged; train"
-            " or copy it again."
-        )
-    saved, c = json.loads(f.read_text(encoding='utf-8')), config['head']
-    return HybridHead(saved['vocab'], c['n_in'], c['n_out'], c['alpha'], saved['ngrams'])
-
-# %% ../nbs/11_classifier.ipynb #9c3b81d1
-def _tuned_backbone(path, config, base) -> Backbone:
-    "The base encoder with the classifier's fine-tuned top layers written in, after checking their checksum."
-    f = path/TUNED
-    if not f.exists() or file_sha256(f) != config.get('tuned_sha256'):
-        raise BertSentiError(
-            f"'{f}' is missing or does not match the checksum in config.json: the fine-tuned classifier is damaged;"
-            " train or copy it again."
-        )
-    try:
-        state = load_file(str(f))
-    except SafetensorError as e:
-        raise BertSentiError(f"'{f}' is not a readable safetensors file ({e}).") from None
-    return apply_tuned(base, state, config['finetuned']['name'])
-
-# %% ../nbs/11_classifier.ipynb #8df637eb
-def _bundled_backbone(path, config) -> Backbone:
-    """The encoder saved inside a bundled classifier, after checking its weights and tokenizer against the fingerprints
-    in config.json."""
-    b = config['bundle']
-    backbone = load_backbone(str(path/b['dir']))
-    if backbone.fingerprint != b['fingerprint'] or backbone.tokenizer_fingerprint != b['tokenizer_fingerprint']:
-        raise BertSentiError(
-            f"'{path/b['dir']}' does not match the fingerprints in config.json: the bundled encoder was changed; copy"
-            " or save the classifier again."
-        )
-    return backbone
-
-# %% ../nbs/11_classifier.ipynb #a45a23a7
-def _saved_backbone(config) -> Backbone:
-    """The encoder a classifier was trained with: by the name the user gave, else by its absolute path, else an error
-    saying what to pass."""
-    tried = []
-    for name in dict.fromkeys(n for n in (config['backbone'], config.get('backbone_path')) if n):
-        try: return load_backbone(name)
-        except (BertSentiError, OSError) as e: tried.append(f"{name!r}: {e}")
-    raise BertSentiError(
-        f"The classifier's encoder could not be loaded ({'; '.join(tried)}). Pass it with --model PATH"
-        " (backbone=load_backbone(PATH) in Python), or save the classifier with --bundle (include_encoder=True) so it"
-        " carries its encoder."
-    )
-
-# %% ../nbs/11_classifier.ipynb #232dcf86
-def _saved_precision(config, backbone, device) -> str:
-    """The precision the classifier was trained in, where it is native on `device`: used as chosen then, not measured
-    again; else 'auto'."""
-    saved, device = config.get('extraction') or {}, pick_device(device)
-    if (
-        saved.get('precision') not in candidate_precisions(device)
-        or torch.device(saved.get('device') or 'cpu').type != device.type
-    ):
-        return 'auto'
-    return backbone.resolve_precision(device, saved['precision'], trusted=True)
-
-# %% ../nbs/11_classifier.ipynb #a5a68f25
-def load_classifier(
-    path,  # directory written by `save_classifier` / `save_pretrained`
-    backbone=None,  # the encoder, if not the bundled one or the one named in the config (checked by fingerprint)
-    check_fingerprint: bool = True,  # refuse an encoder whose weights differ from the one the head was trained on
-    device='auto',  # where the encoder runs when predicting
-    precision='auto',  # number format: auto (as trained where native, else measured), fp32, bf16 or fp16
-) -> SentimentClassifier:
-    """Load a saved classifier; its encoder is `backbone` if given, else the bundled one, else the saved hub id or path;
-    it predicts on `device` in `precision`."""
-    path = Path(path).expanduser()
-    config = _read_config(path)
-    weights = path/'head.safetensors'
-    if not weights.exists():
-        raise BertSentiError(f"'{path}' has no head.safetensors: the classifier is incomplete; train it again.")
-    if file_sha256(weights) != config['head_sha256']:
-        raise BertSentiError(
-            f"'{weights}' does not match the checksum in config.json: the file was truncated or changed; train or copy"
-            " it again."
-        )
-    try: state = load_file(str(weights))
-    except SafetensorError as e:
-        raise BertSentiError(f"'{weights}' is not a readable safetensors file ({e}).") from None
-    head = _hybrid_head(path, config) if config['head'].get('kind') == 'hybrid' else SentimentHead(**config['head'])
-    try: head.load_state_dict(state)
-    except RuntimeError as e:
-        first = str(e).splitlines()[0]
-        raise BertSentiError(f"'{weights}' does not fit the head described in config.json: {first}") from None
-    finetuned = config.get('finetuned') and dict(
-        k=config['finetuned']['k'], base=config['backbone'], base_fingerprint=config['backbone_fingerprint']
-    )
-    if backbone is None and config.get('bundle'):
-        backbone = _bundled_backbone(path, config)  # already tuned, checked by its own fingerprints
-    else:
-        backbone = backbone or _saved_backbone(config)
-        if (
-            check_fingerprint
-            and backbone.fingerprint != config['backbone_fingerprint']
-            and head.n_in == backbone.hidden_size * config.get('layers', 1)
-        ):
-            raise BertSentiError(
-                f"The encoder {backbone.name!r} has other weights than the one this head was trained on"
-                f" ({config['backbone']!r}): its features would not mean what the head expects. Pass the original"
-                " encoder."
-            )
-        if finetuned: backbone = _tuned_backbone(path, config, backbone)
-    if precision == 'auto':
-        precision = _saved_precision(config, backbone, device)  # predicts as it did when saved, every time
-    return SentimentClassifier(
-        backbone, head, config['pooling'], config['max_length'], config['truncation'], config['label_names'],
-        config['metrics'], device, precision, config.get('layers', 1), finetuned, config.get('temperature', 1.0))
+# %% ../nbs/11_classifier.ipynb #5efd7e6a
+def load_classifier(path,                         # directory written by `save_pretrained`
+                    backbone=None,                # the encoder, if not the bundled or the saved one
+                    check_fingerprint:bool=True,  # refuse an encoder whose weights differ from the one trained on
+                    device='auto',                # where the encoder runs when predicting
+                    precision='auto',             # auto (as trained where native, else measured), fp32, bf16, fp16
+                   ) -> SentimentClassifier:
+    "A saved classifier, every file checked (Saved classifiers chapter), predicting on `device` in `precision`."
+    return SentimentClassifier(**read_classifier(path, backbone, check_fingerprint, device, precision))
 
 # %% ../nbs/11_classifier.ipynb #8e7cf486
 @patch
@@ -468,8 +289,8 @@ def train_classifier(data=DEFAULT_DATA,  # a file, directory, hub id, Dataset or
     device, base, finetuned = pick_device(s.device), backbone, None
     if s.finetune:
         backbone, head, history = finetune_top(
-            base, texts['train'], ys['train'], texts['validation'], ys['validation'], k=s.finetune, epochs=s.epochs,
-            bs=32, lr_encoder=s.lr_encoder, lr_head=s.lr, seed=s.seed, max_length=s.max_length, device=device,
+            base, (texts['train'], ys['train']), (texts['validation'], ys['validation']), k=s.finetune,
+            epochs=s.epochs, bs=32, lrs=(s.lr_encoder, s.lr), seed=s.seed, max_length=s.max_length, device=device,
             precision=s.precision, progress=progress, n_out=len(names), class_weight=s.class_weight, metric=s.metric)
         finetuned = dict(k=base.n_layers - split_at(base, s.finetune), base=base.name,
                          base_fingerprint=base.fingerprint)

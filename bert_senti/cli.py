@@ -14,7 +14,7 @@ from .core import DEFAULT_DATA, DEFAULT_MODEL, BertSentiError, decode_text
 
 # %% auto #0
 __all__ = ['DOCS', 'HELP', 'FILE_DOCS', 'CLI_NAMES', 'CLI_PARSE', 'TRAIN_HELP', 'COMMANDS', 'option_docs', 'setting_fields',
-           'train_parser', 'train', 'evaluate_cmd', 'predict', 'main', 'console']
+           'train', 'train_parser', 'evaluate_cmd', 'predict', 'main', 'console']
 
 # %% ../nbs/14_cli.ipynb #d1603545
 def option_docs(module:str, # a bert_senti module's name, e.g. 'classifier'
@@ -33,7 +33,7 @@ def option_docs(module:str, # a bert_senti module's name, e.g. 'classifier'
 # %% ../nbs/14_cli.ipynb #6c7e47a3
 DOCS = option_docs('classifier', 'train_classifier') | option_docs('classifier', 'TrainSettings')
 HELP = dict(
-    classifier='directory written by `bert-senti train`',
+    classifier='directory written by `bert-senti train` (or a hub id of one, where the hub is reachable)',
     data=DOCS['data'],
     device=DOCS['device'],
     precision=DOCS['precision'],
@@ -43,7 +43,8 @@ HELP = dict(
         " weights differ"
     ),
 )
-FILE_DOCS = {**option_docs('distributed', 'predict_file_ray'), **option_docs('score', 'predict_file')}
+FILE_DOCS = {**option_docs('distributed', 'scoring_pool'), **option_docs('distributed', 'predict_file_ray'),
+             **option_docs('score', 'predict_file')}
 
 # %% ../nbs/14_cli.ipynb #01537a9b
 def _names(labels:str|None) -> list|None:
@@ -59,7 +60,7 @@ def _class_weight(value:str|None):
         raise BertSentiError(f"--class-weight {value!r}: pass 'balanced' or one number per class, comma-separated "
                              "(e.g. 1,2,1).") from None
 
-# %% ../nbs/14_cli.ipynb #50c5cf51
+# %% ../nbs/14_cli.ipynb #d10cb36a
 def setting_fields() -> list:
     "`(name, annotation, default)` of each `TrainSettings` field, in order, read from the source without importing it."
     src = Path(importlib.util.find_spec('bert_senti.classifier').origin).read_text(encoding='utf-8')
@@ -67,28 +68,7 @@ def setting_fields() -> list:
     return [(n.target.id, ast.unparse(n.annotation), ast.unparse(n.value)) for n in node.body
             if isinstance(n, ast.AnnAssign)]
 
-# %% ../nbs/14_cli.ipynb #01af705d
-CLI_NAMES = dict(cache_dir='cache', label_names='labels')   # option names older than the settings' own
-CLI_PARSE = dict(label_names=_names, class_weight=_class_weight)
-TRAIN_HELP = dict(data=DOCS['data'], out='directory to write the classifier to',
-                  bundle='write the encoder into the classifier directory too, so it loads on any machine')
-
-def train_parser() -> argparse.ArgumentParser:
-    "`bert-senti train`'s parser: `--data`, `--out`, `--bundle`, and one option per `TrainSettings` field."
-    p = argparse.ArgumentParser(prog='bert-senti train', description=train.__doc__)
-    p.add_argument('--data', default=DEFAULT_DATA, help=TRAIN_HELP['data'])
-    p.add_argument('--out', help=TRAIN_HELP['out'])
-    p.add_argument('--bundle', action='store_true', help=TRAIN_HELP['bundle'])
-    for name, ann, default in setting_fields():
-        flag, doc, kw = '--' + CLI_NAMES.get(name, name), DOCS[name], dict(dest=name, default=argparse.SUPPRESS)
-        if default != 'None' and ann != 'bool': doc += f" (default: {dict(DEFAULT_MODEL=DEFAULT_MODEL).get(default, default)})"
-        if ann == 'bool' and default == 'True':
-            p.add_argument(f'--no_{name}', action='store_false', help=f'not: {doc}', **kw)
-        elif ann == 'bool': p.add_argument(flag, action='store_true', help=doc, **kw)
-        else: p.add_argument(flag, type=dict(int=int, float=float).get(ann, str), help=doc, **kw)
-    return p
-
-# %% ../nbs/14_cli.ipynb #c36fca93
+# %% ../nbs/14_cli.ipynb #e4c8e067
 def train(data=DEFAULT_DATA, # what to train on
           out=None,          # directory to write the classifier to
           bundle=False,      # write the encoder into it too
@@ -104,6 +84,28 @@ def train(data=DEFAULT_DATA, # what to train on
     f1 = {k: round(v['macro_f1'], 4) for k, v in clf.metrics.items() if k in ('validation', 'test')}
     chosen = f"best epoch {clf.metrics['best_epoch']}" if clf.metrics['best_epoch'] else 'hybrid head'
     print(f"saved to {out}: {len(clf.label_names)} classes, {chosen}, accuracy {scores}, macro-F1 {f1}")
+
+# %% ../nbs/14_cli.ipynb #86df8301
+CLI_NAMES = dict(cache_dir='cache', label_names='labels')   # option names older than the settings' own
+CLI_PARSE = dict(label_names=_names, class_weight=_class_weight)
+TRAIN_HELP = dict(data=DOCS['data'], out='directory to write the classifier to',
+                  bundle='write the encoder into the classifier directory too, so it loads on any machine')
+
+def train_parser() -> argparse.ArgumentParser:
+    "`bert-senti train`'s parser: `--data`, `--out`, `--bundle`, and one option per `TrainSettings` field."
+    p = argparse.ArgumentParser(prog='bert-senti train', description=train.__doc__)
+    p.add_argument('--data', default=DEFAULT_DATA, help=TRAIN_HELP['data'])
+    p.add_argument('--out', help=TRAIN_HELP['out'])
+    p.add_argument('--bundle', action='store_true', help=TRAIN_HELP['bundle'])
+    for name, ann, default in setting_fields():
+        flag, doc, kw = '--' + CLI_NAMES.get(name, name), DOCS[name], dict(dest=name, default=argparse.SUPPRESS)
+        shown = dict(DEFAULT_MODEL=DEFAULT_MODEL).get(default, default)
+        if default != 'None' and ann != 'bool': doc += f" (default: {shown})"
+        if ann == 'bool' and default == 'True':
+            p.add_argument(f'--no_{name}', action='store_false', help=f'not: {doc}', **kw)
+        elif ann == 'bool': p.add_argument(flag, action='store_true', help=doc, **kw)
+        else: p.add_argument(flag, type=dict(int=int, float=float).get(ann, str), help=doc, **kw)
+    return p
 
 # %% ../nbs/14_cli.ipynb #80316be6
 def _eval_split(corpus):
@@ -187,7 +189,6 @@ def _score_file(data, out, encoding, text_column, skip_bad, chunk_rows, prefix, 
         return predict_file_ray(
             _classifier_dir(load.pop('classifier')), data, out, address=ray, actors=actors, **load, **kwargs
         )
-    import bert_senti.score                                       # adds SentimentClassifier.predict_file
     return _load(**load).predict_file(data, out, **kwargs)
 
 # %% ../nbs/14_cli.ipynb #4485ac7b

@@ -10,9 +10,10 @@ from pathlib import Path
 
 # %% auto #0
 __all__ = ['DEFAULT_MODEL', 'DEFAULT_DATA', 'LABEL_NAMES', 'LABEL_VALUES', 'MAX_CLASSES', 'TEXT_COLUMNS', 'LABEL_COLUMNS',
-           'FORMATS', 'BertSentiError', 'label_key', 'label_id', 'label_names', 'pick_column', 'layer_count',
-           'check_texts', 'codec_for', 'decode_text', 'atomic_path', 'file_sha256', 'file_stats', 'sample_path',
-           'sample_texts', 'cache_root', 'cache_record', 'remembered', 'looks_like_path', 'from_hub_or_dir']
+           'FORMATS', 'BertSentiError', 'label_key', 'label_id', 'label_names', 'data_file', 'pick_column',
+           'layer_count', 'check_texts', 'codec_for', 'decode_text', 'atomic_path', 'file_sha256', 'checksum_problem',
+           'file_stats', 'sample_path', 'sample_texts', 'cache_root', 'cache_record', 'remembered', 'looks_like_path',
+           'from_hub_or_dir']
 
 # %% ../nbs/00_core.ipynb #6a0fffe0
 class BertSentiError(ValueError):
@@ -125,6 +126,18 @@ FORMATS = {
     '.tsv': 'tsv', '.txt': 'tsv', '.csv': 'csv', '.jsonl': 'jsonl', '.json': 'jsonl', '.parquet': 'parquet'
 }  # the files read, by suffix
 
+# %% ../nbs/00_core.ipynb #c772fd39
+def data_file(path,        # a data file the user named
+              instead:str, # what to pass when it does not exist, for the message
+             ) -> Path:
+    "`path` if it is a file whose suffix names a format in `FORMATS`, else an error saying what to pass."
+    path = Path(path).expanduser()
+    if not path.is_file(): raise BertSentiError(f"Data file '{path}' does not exist: pass {instead}.")
+    if path.suffix.lower() not in FORMATS:
+        raise BertSentiError(f"'{path}' has suffix {path.suffix!r}: name it .tsv, .csv, .jsonl or .parquet after its "
+                             "format.")
+    return path
+
 # %% ../nbs/00_core.ipynb #09e5b253
 def pick_column(columns,         # the column names the data has
                 given=None,      # the column the user named, if any
@@ -229,6 +242,15 @@ def file_sha256(path # a file
     with open(path, 'rb') as f:
         for chunk in iter(lambda: f.read(1 << 20), b''): h.update(chunk)
     return h.hexdigest()
+
+# %% ../nbs/00_core.ipynb #c47aea17
+def checksum_problem(path,        # a file that should exist
+                     sha256:str,  # the SHA-256 recorded when it was written
+                    ) -> str|None:
+    "None if `path` is a file with SHA-256 `sha256`, else what is wrong with it."
+    path = Path(path)
+    if not path.is_file(): return f'{path.name} is missing'
+    return None if file_sha256(path) == sha256 else f'{path.name} does not match its checksum'
 
 # %% ../nbs/00_core.ipynb #12721d6f
 def file_stats(*paths, # files or directories (every file under a directory, in name order)

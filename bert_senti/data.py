@@ -9,7 +9,7 @@ from pathlib import Path
 from datasets import ClassLabel, Dataset, DatasetDict, Features, Value, load_dataset, load_from_disk
 from .core import (
     DEFAULT_DATA, FORMATS, LABEL_COLUMNS, LABEL_NAMES, LABEL_VALUES, TEXT_COLUMNS, BertSentiError, atomic_path,
-    decode_text, label_id, label_key, label_names, looks_like_path, pick_column, sample_path)
+    data_file, decode_text, label_id, label_key, label_names, looks_like_path, pick_column, sample_path)
 
 # %% auto #0
 __all__ = ['FEATURES', 'SPLIT_NAMES', 'POSITIVE', 'NEGATIVE', 'NEUTRAL', 'SUBJECTS', 'features', 'column_rows', 'read_rows',
@@ -127,15 +127,7 @@ def read_rows(path,                  # a .tsv, .csv, .jsonl or .parquet file (TS
              ) -> dict:
     """`{'text', 'label', 'where'}` lists from a file: texts checked, labels as they came (`label_key`), each row's file
     and line."""
-    path = Path(path).expanduser()
-    if not path.is_file():
-        raise BertSentiError(
-            f"Data file '{path}' does not exist: pass a TSV, CSV, JSON Lines or Parquet file, a directory or a hub id."
-        )
-    if path.suffix.lower() not in FORMATS:
-        raise BertSentiError(
-            f"'{path}' has suffix {path.suffix!r}: name it .tsv, .csv, .jsonl or .parquet after its format."
-        )
+    path = data_file(path, 'a TSV, CSV, JSON Lines or Parquet file, a directory or a hub id')
     columns, records = _records(path, encoding)
     if not columns:
         raise BertSentiError(f"{path}: the file is empty; it needs a text and a label column and at least one review.")

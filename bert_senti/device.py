@@ -4,11 +4,11 @@
 
 # %% ../nbs/05_device.ipynb #667c4f8f
 from __future__ import annotations
-import json, platform, time, warnings
+import platform, time
 from contextlib import nullcontext
 from pathlib import Path
 import torch
-from .core import BertSentiError, atomic_path, cache_root
+from .core import BertSentiError, cache_root, remembered
 
 # %% auto #0
 __all__ = ['NATIVE_BF16', 'DTYPES', 'PRECISIONS', 'MIN_COS', 'MIN_SPEEDUP', 'pick_device', 'cpu_flags', 'candidate_precisions',
@@ -123,13 +123,6 @@ def remembered_precision(path,       # the record file (`precision_record_path`)
                          measure,    # as for `choose_precision`
                          candidates, # as for `choose_precision`
                         ) -> dict:
-    "The choice stored at `path`, else `choose_precision(measure, candidates)`, stored there."
-    path = Path(path)
-    if path.exists():
-        try:
-            choice = json.loads(path.read_text())
-            if choice['precision'] in PRECISIONS: return choice
-        except (ValueError, KeyError, TypeError): warnings.warn(f"Precision record {path} is damaged; measuring again.")
-    choice = choose_precision(measure, candidates) | dict(measured=time.strftime('%Y-%m-%dT%H:%M:%S'))
-    with atomic_path(path) as tmp: tmp.write_text(json.dumps(choice, indent=1))
-    return choice
+    "The choice stored at `path`, else `choose_precision(measure, candidates)`, stored there (`core.remembered`)."
+    def measured(): return choose_precision(measure, candidates) | dict(measured=time.strftime('%Y-%m-%dT%H:%M:%S'))
+    return remembered(path, measured, lambda r: r['precision'] in PRECISIONS)

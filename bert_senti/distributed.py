@@ -13,7 +13,7 @@ from .score import (
     READERS, decode_field, input_files, output_names, output_prefix, pick_text_column, rejects_path, score_table)
 
 # %% auto #0
-__all__ = ['REASON', 'decode_columns', 'Scorer', 'ray_read', 'start_ray', 'predict_file_ray']
+__all__ = ['REASON', 'decode_columns', 'Scorer', 'ray_read', 'start_ray', 'scoring_pool', 'predict_file_ray']
 
 # %% ../nbs/13_distributed.ipynb #36a13539
 def decode_columns(table:pa.Table,      # a batch as Ray read it
@@ -137,26 +137,38 @@ def _write_split(ray, scored, out:Path, write:str) -> dict:
     n, r = scored.count(), bad.count()
     return dict(read=n, scored=n - r, rejected=r, out=str(out), rejects=str(rejects_path(out)))
 
-# %% ../nbs/13_distributed.ipynb #be85afcf
+# %% ../nbs/13_distributed.ipynb #234c01dd
+def scoring_pool(ray,           # the started `ray` module
+                 ds,            # the input rows, as Ray read them
+                 classifier,    # directory of a saved classifier, readable by every actor
+                 chunk_rows:int,# rows per chunk (one batch per actor call)
+                 actors=None,   # actors in the pool (default: one per GPU, else one per 2 CPUs)
+                 threads=None,  # torch threads per actor (default: Ray's CPUs / actors)
+                 **scorer,      # `Scorer`'s other arguments
+                ):
+    "`ds` scored chunk by chunk by a pool of `Scorer` actors (lazily: nothing runs until it is written)."
+    gpus, cpus = ray.cluster_resources().get('GPU', 0), ray.cluster_resources().get('CPU', 1)
+    actors = actors or int(gpus) or max(1, int(cpus) // 2)
+    return ds.repartition(target_num_rows_per_block=chunk_rows, strict=True).map_batches(
+        Scorer, batch_size=chunk_rows, batch_format='pyarrow', compute=ray.data.ActorPoolStrategy(size=actors),
+        num_gpus=1 if gpus else None, num_cpus=max(cpus - 1, 0.5) / actors,   # a CPU left for reading and writing
+        fn_constructor_kwargs=dict(classifier=str(Path(classifier).expanduser().resolve()),
+                                   threads=threads or max(1, int(cpus) // actors), **scorer))
+
+# %% ../nbs/13_distributed.ipynb #fdb07396
 def predict_file_ray(
     classifier,  # directory of a saved classifier, readable by every actor
     data,  # a TSV, CSV, JSON Lines or Parquet file, or a directory of them (one format)
     out,  # output directory: one Parquet (or CSV, if it ends in .csv) file per chunk
-    model=None,  # the classifier's encoder where it is now, if not where it was trained
     text_column: str = None,  # the column holding the texts (default: text, text_a, content, review or sentence)
     skip_bad: bool = False,  # write bad rows to OUT's `.rejects` directory with the reason and score the rest
     chunk_rows: int = 4096,  # rows per chunk, as in `predict_file`: equal values give identical output
     encoding: str = 'utf-8',  # encoding of TSV and CSV input
     prefix: str = None,  # added columns' prefix (default: none, or `predicted_` if the input has a `label` column)
-    actors: int | None = None,  # actors in the pool (default: one per GPU, else one per 2 CPUs)
-    threads: (
-        int | None
-    ) = None,  # torch threads per actor (default: Ray's CPUs / actors); bf16 results depend on it, see below
     address: str | None = 'auto',  # Ray cluster address, or 'auto'
-    device='auto',  # where each actor runs the encoder
-    precision='auto',  # precision each actor runs in
-    bs: int = 64,  # texts per forward pass
     progress: bool = True,  # show Ray's progress bars
+    **pool,  # `actors`, `threads` (bf16 results depend on it, see below), and each actor's `model`, `device`,
+             # `precision` and `bs`
 ) -> dict:
     """Score `data` into directory `out` with a pool of Ray actors, chunk for chunk as `predict_file` does; return rows
     read, scored and rejected."""
@@ -165,37 +177,18 @@ def predict_file_ray(
     ray = start_ray(address)
     ray.data.DataContext.get_current().enable_progress_bars = progress
     logging.getLogger('ray.data').setLevel(logging.INFO if progress else logging.ERROR)
-    gpus, cpus = ray.cluster_resources().get('GPU', 0), ray.cluster_resources().get('CPU', 1)
-    actors = actors or int(gpus) or max(1, int(cpus) // 2)
     ds, decode = ray_read(files, encoding)
     text_column = pick_text_column(ds.schema().names, text_column)
-    prefix = output_prefix(
-        ds.schema().names,
-        json.loads((Path(classifier).expanduser() / 'config.json').read_text(encoding='utf-8'))['label_names'], prefix)
-    scored = ds.repartition(target_num_rows_per_block=chunk_rows, strict=True).map_batches(
-        Scorer,
-        batch_size=chunk_rows,
-        batch_format='pyarrow',
-        compute=ray.data.ActorPoolStrategy(size=actors),
-        num_gpus=1 if gpus else None,
-        num_cpus=max(cpus - 1, 0.5) / actors,  # one CPU left over for reading and writing
-        fn_constructor_kwargs=dict(
-            classifier=str(Path(classifier).expanduser().resolve()), model=model, text_column=text_column,
-            prefix=prefix, encoding=encoding, skip_bad=skip_bad, device=device, precision=precision, bs=bs,
-            decode=decode, threads=threads or max(1, int(cpus) // actors)),
-    )
+    names = json.loads((Path(classifier).expanduser()/'config.json').read_text(encoding='utf-8'))['label_names']
+    prefix = output_prefix(ds.schema().names, names, prefix)
+    scored = scoring_pool(ray, ds, classifier, chunk_rows, text_column=text_column, prefix=prefix, encoding=encoding,
+                          skip_bad=skip_bad, decode=decode, **pool)
     write = 'write_csv' if out.suffix.lower() == '.csv' else 'write_parquet'
     try:
-        if not skip_bad:
-            with atomic_path(out) as t: getattr(scored, write)(str(t))
-            n = (
-                ray.data.read_parquet(str(out)).count()
-                if write == 'write_parquet'
-                else ray.data.read_csv(str(out)).count()
-            )
-            return dict(read=n, scored=n, rejected=0, out=str(out), rejects=None)
-        return _write_split(ray, scored.materialize(), out, write)
+        if skip_bad: return _write_split(ray, scored.materialize(), out, write)
+        with atomic_path(out) as t: getattr(scored, write)(str(t))
+        n = getattr(ray.data, 'read_' + write.split('_')[1])(str(out)).count()
+        return dict(read=n, scored=n, rejected=0, out=str(out), rejects=None)
     except ray.exceptions.RayTaskError as e:
-        cause = getattr(e, 'cause', None)
-        if isinstance(cause, BertSentiError): raise BertSentiError(str(cause)) from None
+        if isinstance(getattr(e, 'cause', None), BertSentiError): raise BertSentiError(str(e.cause)) from None
         raise

@@ -8,12 +8,12 @@ import time
 import numpy as np
 import torch
 from .core import LABEL_NAMES, BertSentiError
-from .train import check_xy, macro_f1, metric_key, train_head, train_hybrid
+from .train import check_xy, metric_key, train_head, train_hybrid
 
 # %% auto #0
 __all__ = ['HEADS', 'predict_logits', 'predict_proba', 'default_names', 'metrics', 'calibration_error', 'fit_temperature',
            'plot_reliability', 'evaluate', 'plot_confusion', 'logreg_reference', 'tfidf_vectorizer', 'tfidf_baseline',
-           'majority_baseline', 'compare_heads', 'best_head']
+           'majority_baseline', 'pooling_rows', 'compare_heads', 'best_head']
 
 # %% ../nbs/09_evaluate.ipynb #97434652
 def predict_logits(head,      # a trained head
@@ -250,55 +250,48 @@ HEADS = {'linear': dict(hidden=0),
          'hidden 256, dropout 0.2': dict(hidden=256, dropout=0.2),
          'hidden 1024, dropout 0.5': dict(hidden=1024, dropout=0.5)}
 
+def pooling_rows(pooling:str,    # the pooling's name
+                 fx:dict,        # {split: features} of that pooling
+                 labels:dict,    # {split: labels}
+                 heads=HEADS,    # {name: keyword arguments of `train_head`}
+                 texts=None,     # {split: texts}, to add the hybrid head
+                 **train_kwargs, # passed on to every `train_head`
+                ) -> list[dict]:
+    "One pooling's rows: each head, logistic regression as reference, and (given `texts`) the hybrid head."
+    rows, row = [], lambda name, valid, test, start: dict(
+        pooling=pooling, head=name, valid_acc=valid, test_acc=test['accuracy'], test_f1=test['f1'],
+        train_s=test.get('train_s', time.perf_counter() - start))
+    for name, cfg in heads.items():
+        start = time.perf_counter()
+        head, history = train_head(fx['train'], labels['train'], fx['validation'], labels['validation'],
+                                   progress=False, **cfg, **train_kwargs)
+        rows.append(row(name, max(h['valid_acc'] for h in history), evaluate(head, fx['test'], labels['test']), start))
+    lr, lr_valid = (logreg_reference(fx['train'], labels['train'], fx[s], labels[s]) for s in ('test', 'validation'))
+    rows.append(row('logistic regression (reference)', lr_valid['accuracy'], lr, 0))
+    if texts is not None:
+        start = time.perf_counter()
+        hybrid, search = train_hybrid(texts['train'], fx['train'], labels['train'], texts['validation'],
+                                      fx['validation'], labels['validation'])
+        test = evaluate(hybrid, fx['test'], labels['test'], texts=texts['test'])
+        rows.append(row('hybrid: TF-IDF char 1-3 + features', max(s['valid_acc'] for s in search), test, start))
+    return rows
+
+# %% ../nbs/09_evaluate.ipynb #c5522791
 def compare_heads(features,       # {pooling: {split: features}}
                   labels,         # {split: labels}
                   heads=HEADS,    # {name: keyword arguments of `train_head`}
-                  texts=None,     # {split: texts}, to add the TF-IDF and majority baselines
+                  texts=None,     # {split: texts}, to add the hybrid head and the TF-IDF and majority baselines
                   **train_kwargs, # passed on to every `train_head`
                  ):
-    """A `pandas.DataFrame` of validation/test accuracy and F1 for each pooling x head, logistic regression as
-    reference, and (given `texts`) the baselines with every row's gap to TF-IDF."""
+    "A `pandas.DataFrame`: `pooling_rows` for every pooling; given `texts`, the baselines and the gaps to TF-IDF."
     import pandas as pd
-    rows = []
-    for pooling, fx in features.items():
-        for name, cfg in heads.items():
-            start = time.perf_counter()
-            head, history = train_head(
-                fx['train'], labels['train'], fx['validation'], labels['validation'], progress=False, **cfg,
-                **train_kwargs)
-            test = evaluate(head, fx['test'], labels['test'])
-            rows.append(
-                dict(
-                    pooling=pooling, head=name, valid_acc=max(h['valid_acc'] for h in history),
-                    test_acc=test['accuracy'], test_f1=test['f1'], train_s=time.perf_counter() - start)
-            )
-        lr = logreg_reference(fx['train'], labels['train'], fx['test'], labels['test'])
-        lr_valid = logreg_reference(fx['train'], labels['train'], fx['validation'], labels['validation'])
-        rows.append(
-            dict(
-                pooling=pooling, head='logistic regression (reference)', valid_acc=lr_valid['accuracy'],
-                test_acc=lr['accuracy'], test_f1=lr['f1'], train_s=lr['train_s'])
-        )
-        if texts is not None:
-            start = time.perf_counter()
-            hybrid, search = train_hybrid(
-                texts['train'], fx['train'], labels['train'], texts['validation'], fx['validation'],
-                labels['validation'])
-            test = evaluate(hybrid, fx['test'], labels['test'], texts=texts['test'])
-            rows.append(
-                dict(
-                    pooling=pooling, head='hybrid: TF-IDF char 1-3 + features',
-                    valid_acc=max(s['valid_acc'] for s in search), test_acc=test['accuracy'], test_f1=test['f1'],
-                    train_s=time.perf_counter() - start)
-            )
+    rows = [r for pooling, fx in features.items()
+            for r in pooling_rows(pooling, fx, labels, heads, texts, **train_kwargs)]
     if texts is None: return pd.DataFrame(rows)
     tfidf, majority = tfidf_baseline(texts, labels), majority_baseline(labels)
-    rows += [
-        dict(
-            pooling='-', head='TF-IDF char 1-3 + LinearSVC (baseline)',
-            **{k: tfidf[k] for k in ('valid_acc', 'test_acc', 'test_f1', 'train_s')}),
-        dict(pooling='-', head='majority class (baseline)', **majority),
-    ]
+    rows += [dict(pooling='-', head='TF-IDF char 1-3 + LinearSVC (baseline)',
+                  **{k: tfidf[k] for k in ('valid_acc', 'test_acc', 'test_f1', 'train_s')}),
+             dict(pooling='-', head='majority class (baseline)', **majority)]
     table = pd.DataFrame(rows)
     return table.assign(vs_tfidf=(table['test_acc'] - tfidf['test_acc']) * 100)
 

@@ -6,17 +6,20 @@
 from __future__ import annotations
 import copy, time
 import torch
+import torch.nn.functional as F
+from fastcore.basics import store_attr
 from tqdm.auto import tqdm
-from transformers import get_scheduler
 from .core import BertSentiError, check_texts, layer_count
 from .device import autocast, pick_device
 from .collate import LengthBucketSampler, encode, sorted_batches
 from .backbone import Backbone, pool
 from .head import SentimentHead
-from .train import check_xy, class_weights, macro_f1, metric_key
+from .learner import Learner, Progress, training_cbs
+from .train import class_weights, macro_f1, metric_key
 
 # %% auto #0
-__all__ = ['split_at', 'encoder_layers', 'lower_states', 'upper_forward', 'finetune', 'tuned_state', 'apply_tuned']
+__all__ = ['split_at', 'encoder_layers', 'lower_states', 'upper_forward', 'texts_labels', 'tuning_head', 'Tuning', 'finetune',
+           'tuned_state', 'apply_tuned']
 
 # %% ../nbs/10_finetune.ipynb #45c75e3c
 def split_at(backbone, # the `Backbone` to fine-tune
@@ -99,95 +102,99 @@ def _valid_scores(backbone, head, states, y, first, bs=64) -> tuple[float, float
             pred[b] = head(x).argmax(1).cpu()
     return (pred == y).float().mean().item(), macro_f1(y, pred)
 
-# %% ../nbs/10_finetune.ipynb #d3dde270
-def finetune(
-    backbone,                # the base encoder (not changed: a copy is trained)
-    train_texts, train_y,    # training reviews and their labels (class indices)
-    valid_texts, valid_y,    # validation reviews and labels: early stopping and best-epoch restore
-    k=2,                     # how many top layers learn (an int, or 'all')
-    epochs:int=3,            # at most this many epochs
-    bs:int=32,               # batch size (batches are bucketed by length)
-    lr_encoder:float=5e-5,   # peak learning rate of the encoder layers
-    lr_head:float=1e-3,      # peak learning rate of the new linear head
-    wd:float=0.01,           # AdamW weight decay
-    warmup:float=0.1,        # share of the steps spent warming up, before the linear decay
-    patience:int=2,          # stop after this many epochs without a better validation accuracy
-    seed:int=42,             # seed of the head's initialisation and the batch order
-    max_length:int=256,      # longest input in tokens
-    device='auto',           # where to train: auto (CUDA, then MPS, then CPU), cpu, cuda or mps
-    precision='auto',        # autocast format of the forward pass: auto, fp32, bf16 or fp16
-    progress:bool=True,      # show progress bars
-    n_out:int=None,          # how many classes (None: the highest training label + 1)
-    class_weight=None,       # None, 'balanced', or one loss weight per class
-    metric='accuracy',       # what picks the best epoch and stops early: 'accuracy' or 'macro_f1'
-) -> tuple[Backbone, SentimentHead, list[dict]]:
-    """Fine-tune a copy of `backbone`'s top `k` layers with a linear head; returns the tuned backbone, the head and the
-    per-epoch history."""
-    train_texts, valid_texts = check_texts(train_texts), check_texts(valid_texts)
-    train_y, valid_y = torch.as_tensor(train_y, dtype=torch.long), torch.as_tensor(valid_y, dtype=torch.long)
-    if len(train_texts) != len(train_y) or len(valid_texts) != len(valid_y):
-        raise BertSentiError("Texts and labels differ in length.")
-    key = metric_key(metric)
-    first, device = split_at(backbone, k), pick_device(device)
-    n_out = n_out or max(2, int(train_y.max()) + 1)
-    weight = class_weights(train_y, n_out, class_weight)
-    weight = weight if weight is None else weight.to(device)
-    precision = backbone.resolve_precision(device, precision)
-    tuned = Backbone(
-        copy.deepcopy(backbone.model), backbone.tokenizer, f"{backbone.name}+finetuned-top{backbone.n_layers - first}"
-    )
-    tuned._precisions = dict(
-        backbone._precisions
-    )  # the precision measured for the base serves its tuned copy: not measured again
-    max_length = min(max_length, backbone.max_length)
-    start = time.perf_counter()
-    cached = {
-        s: lower_states(tuned, encode(tuned.tokenizer, t, max_length), first, device, precision, progress=progress)
-        for s, t in (('train', train_texts), ('valid', valid_texts))
-    }
-    cache_s = time.perf_counter() - start
+# %% ../nbs/10_finetune.ipynb #3fe1364e
+def texts_labels(texts, # checked texts
+                 y,     # their labels (class indices)
+                ) -> tuple:
+    "`(texts, labels)` checked, labels as a long tensor of the same length."
+    texts, y = check_texts(texts), torch.as_tensor(y, dtype=torch.long)
+    if len(texts) != len(y): raise BertSentiError(f"{len(texts)} texts but {len(y)} labels: give one label per text.")
+    return texts, y
+
+# %% ../nbs/10_finetune.ipynb #7f721a3d
+def tuning_head(tuned,       # the `Backbone` copy being tuned
+                states:list, # cached lower states of the training texts
+                first:int,   # the first trained layer
+                n_out:int,   # how many classes
+                seed:int=42, # seed of the head's initialisation
+               ) -> SentimentHead:
+    "A linear head on the mean of the top layers' output, its scaling fitted on up to 512 training texts."
     torch.manual_seed(seed)
-    top = list(encoder_layers(tuned))[first:]
-    for layer in top: layer.requires_grad_(True)
     with torch.no_grad():
-        x0 = torch.cat(
-            [upper_forward(tuned, [cached['train'][i]], first)[0].cpu() for i in range(min(len(train_texts), 512))]
-        )
-    head = SentimentHead(tuned.hidden_size, n_out=n_out).fit_scaling(x0).to(device)
-    opt = torch.optim.AdamW(
-        [
-            {'params': [p for l in top for p in l.parameters()], 'lr': lr_encoder},
-            {'params': head.parameters(), 'lr': lr_head}],
-        weight_decay=wd,
-    )
+        x0 = torch.cat([upper_forward(tuned, [states[i]], first)[0].cpu() for i in range(min(len(states), 512))])
+    return SentimentHead(tuned.hidden_size, n_out=n_out).fit_scaling(x0)
+
+# %% ../nbs/10_finetune.ipynb #38049037
+class Tuning:
+    "What fine-tuning trains: a tuned copy's layers from `first` on and a head, reading cached lower states."
+    def __init__(self,
+                 tuned,       # the `Backbone` copy being tuned
+                 first:int,   # its first trained layer
+                 head,        # the linear head on its mean output
+                 cached:dict, # lower states per split ('train', 'valid'), from `lower_states`
+                 ys:dict,     # labels per split
+                 device,      # where the top layers and the head run
+                 precision,   # autocast format of the forward pass
+                 weight=None, # per-class loss weights, or None
+                ):
+        store_attr(); self.top = list(encoder_layers(tuned))[first:]
+        for layer in self.top: layer.requires_grad_(True)
+
+    def loss(self, batch):
+        "The weighted cross-entropy of a batch of training indices."
+        with autocast(self.device, self.precision):
+            x, _ = upper_forward(self.tuned, [self.cached['train'][i] for i in batch], self.first)
+            return F.cross_entropy(self.head(x).float(), self.ys['train'][batch].to(self.device), weight=self.weight)
+
+    def stats(self, learn) -> dict:
+        "The epoch's mean training loss, validation accuracy and macro-F1."
+        va, vf = _valid_scores(self.tuned, self.head, self.cached['valid'], self.ys['valid'], self.first)
+        return dict(train_loss=sum(learn.losses) / len(learn.losses), valid_acc=va, valid_f1=vf)
+
+    def snapshot(self): return copy.deepcopy([l.state_dict() for l in self.top]), copy.deepcopy(self.head.state_dict())
+
+    def restore(self, state):
+        for layer, s in zip(self.top, state[0]): layer.load_state_dict(s)
+        self.head.load_state_dict(state[1])
+
+# %% ../nbs/10_finetune.ipynb #9c85e52e
+def finetune(backbone,              # the base encoder (not changed: a copy is trained)
+             train:tuple,           # `(texts, labels)` to train on (labels: class indices)
+             valid:tuple,           # `(texts, labels)` for early stopping and best-epoch restore
+             k=2,                   # how many top layers learn (an int, or 'all')
+             epochs:int=3,          # at most this many epochs
+             bs:int=32,             # batch size (batches are bucketed by length)
+             lrs:tuple=(5e-5, 1e-3),# peak learning rates: (the encoder's layers, the new head)
+             seed:int=42,           # seed of the head's initialisation and the batch order
+             max_length:int=256,    # longest input in tokens
+             device='auto',         # where to train: auto (CUDA, then MPS, then CPU), cpu, cuda or mps
+             precision='auto',      # autocast format of the forward pass: auto, fp32, bf16 or fp16
+             **kwargs,              # `progress`, `n_out`, `class_weight`, `metric`, `patience` (2), `warmup`, `wd`
+            ) -> tuple[Backbone, SentimentHead, list[dict]]:
+    "Fine-tune a copy of `backbone`'s top `k` layers with a linear head; returns the tuned copy, head and history."
+    (train_texts, train_y), (valid_texts, valid_y) = (texts_labels(*p) for p in (train, valid))
+    progress, key = kwargs.pop('progress', True), metric_key(kwargs.pop('metric', 'accuracy'))
+    first, device, n_out = split_at(backbone, k), pick_device(device), kwargs.pop('n_out', None)
+    n_out = n_out or max(2, int(train_y.max()) + 1)
+    weight = class_weights(train_y, n_out, kwargs.pop('class_weight', None))
+    precision = backbone.resolve_precision(device, precision)
+    tuned = backbone.variant(copy.deepcopy(backbone.model), f"{backbone.name}+finetuned-top{backbone.n_layers - first}")
+    start, max_length = time.perf_counter(), min(max_length, backbone.max_length)
+    cached = {s: lower_states(tuned, encode(tuned.tokenizer, t, max_length), first, device, precision,
+                              progress=progress) for s, t in (('train', train_texts), ('valid', valid_texts))}
+    cache_s = time.perf_counter() - start
+    head = tuning_head(tuned, cached['train'], first, n_out, seed).to(device)
+    task = Tuning(tuned, first, head, cached, dict(train=train_y, valid=valid_y), device, precision,
+                  weight if weight is None else weight.to(device))
     sampler = LengthBucketSampler([len(s) for s in cached['train']], bs, seed=seed)
-    steps = epochs * len(sampler)
-    sched = get_scheduler('linear', opt, num_warmup_steps=int(warmup * steps), num_training_steps=steps)
-    history, best, best_state, bad = [], None, None, 0
-    for epoch in range(epochs):
-        t0 = time.perf_counter(); tuned.model.train(); head.train(); losses = []
-        for b in tqdm(list(sampler), desc=f'fine-tuning epoch {epoch + 1}', disable=not progress, leave=False):
-            with autocast(device, precision):
-                x, _ = upper_forward(tuned, [cached['train'][i] for i in b], first)
-                loss = torch.nn.functional.cross_entropy(head(x).float(), train_y[b].to(device), weight=weight)
-            opt.zero_grad(); loss.backward(); opt.step(); sched.step(); losses.append(loss.item())
-        epoch_s = time.perf_counter() - t0
-        va, vf = _valid_scores(tuned, head, cached['valid'], valid_y, first)
-        history.append(
-            dict(epoch=epoch + 1, train_loss=sum(losses) / len(losses), valid_acc=va, valid_f1=vf, epoch_s=epoch_s)
-        )
-        if best is None or history[-1][key] > best[key]:
-            best, bad = history[-1], 0
-            best_state = (copy.deepcopy([l.state_dict() for l in top]), copy.deepcopy(head.state_dict()))
-        else:
-            bad += 1
-            if bad >= patience: break
-    for l, s in zip(top, best_state[0]): l.load_state_dict(s)
-    head.load_state_dict(best_state[1])
-    for h in history: h['best'] = h is best
+    cbs = training_cbs(task.stats, key, task.snapshot, task.restore, len(sampler), kwargs.pop('warmup', 0.1),
+                       kwargs.pop('patience', 2), timed=True,
+                       progress=Progress('fine-tuning epoch', per_batch=len(sampler), show=progress))
+    groups = [dict(params=[p for l in task.top for p in l.parameters()], lr=lrs[0]),
+              dict(params=head.parameters(), lr=lrs[1])]
+    history = Learner([tuned.model, head], groups, lambda epoch: list(sampler), task.loss, cbs, **kwargs).fit(epochs)
     history[0]['cache_s'] = cache_s
-    tuned.model.eval().requires_grad_(False).to('cpu'); head.eval().to('cpu')
-    tuned.__dict__.pop('fingerprint', None)
+    tuned.model.eval().requires_grad_(False).to('cpu'); head.eval().to('cpu'); tuned.weights_changed()
     return tuned, head, history
 
 # %% ../nbs/10_finetune.ipynb #6efdcda1
@@ -215,8 +222,4 @@ def apply_tuned(backbone,   # the base encoder the layers were tuned from
             " encoder the classifier was fine-tuned from."
         )
     model.load_state_dict(state, strict=False)
-    tuned = Backbone(model, backbone.tokenizer, name)
-    tuned._precisions = dict(
-        backbone.__dict__.get('_precisions', {})
-    )  # as in `finetune`: the base's measured precision serves
-    return tuned
+    return backbone.variant(model, name)   # as in `finetune`: the base's measured precision serves

@@ -8,8 +8,9 @@ import importlib.util, json, os, struct, time, warnings
 from importlib import metadata
 from pathlib import Path
 import numpy as np
-from .core import (
-    BertSentiError, atomic_path, cache_record, cache_root, file_sha256, file_stats, remembered, sample_texts)
+from bert_senti.core import (
+    BertSentiError, atomic_path, cache_record, cache_root, checksum_problem, file_sha256, file_stats, remembered,
+    sample_texts)
 
 # %% auto #0
 __all__ = ['QK', 'OFFLINE_PREFIX', 'OFFLINE_MODELS', 'CONVERTER_VERSION', 'RECORD', 'dequant_q4', 'quant_q4', 'read_e5s1',
@@ -193,8 +194,7 @@ def verify_converted(path # a converted model's directory
     if record.get('converter_version') != CONVERTER_VERSION:
         return f"converter version {record.get('converter_version')}, expected {CONVERTER_VERSION}"
     for name, sha in record.get('files', {}).items():
-        if not (path/name).is_file(): return f'{name} is missing'
-        if file_sha256(path/name) != sha: return f'{name} does not match its checksum'
+        if problem := checksum_problem(path/name, sha): return problem
     return None if record.get('files') else 'the record lists no files'
 
 # %% ../nbs/01_offline.ipynb #3be2ca30

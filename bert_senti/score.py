@@ -4,21 +4,19 @@
 
 # %% ../nbs/12_score.ipynb #1ac0ae99
 from __future__ import annotations
-import csv, hashlib, io, json, logging, os, shutil
+import csv, hashlib, io, json, logging, shutil
 from pathlib import Path
 import pyarrow as pa, pyarrow.parquet as pq
-from fastcore.basics import patch
 from tqdm.auto import tqdm
-from .core import FORMATS, TEXT_COLUMNS, BertSentiError, atomic_path, codec_for, decode_text
+from .core import FORMATS, TEXT_COLUMNS, BertSentiError, atomic_path, codec_for, data_file, decode_text
 from .device import pick_device
-from .backbone import weights_fingerprint
-from .classifier import SentimentClassifier
+from .cache import feature_identity, weights_fingerprint
 
 # %% auto #0
 __all__ = ['READERS', 'OUT_FORMATS', 'log', 'input_files', 'decode_field', 'text_problem', 'Rows', 'read_tsv', 'read_csv',
            'read_jsonl', 'read_parquet', 'count_rows', 'chunks', 'output_names', 'output_prefix', 'pick_text_column',
            'score_table', 'classifier_fingerprint', 'job_record', 'open_work', 'write_parts', 'rejects_path',
-           'score_chunk', 'finish']
+           'score_chunk', 'finish', 'chunk_rejects', 'predict_file']
 
 # %% ../nbs/12_score.ipynb #e84cba30
 def input_files(data,      # a file, or a directory whose files are read in name order
@@ -37,15 +35,7 @@ def input_files(data,      # a file, or a directory whose files are read in name
                 " directory of them."
             )
         return files
-    if not path.is_file():
-        raise BertSentiError(
-            f"Data file '{data}' does not exist: pass a TSV, CSV, JSON Lines or Parquet file, or a directory of them."
-        )
-    if path.suffix.lower() not in FORMATS:
-        raise BertSentiError(
-            f"'{data}' has suffix {path.suffix!r}: name it .tsv, .csv, .jsonl or .parquet after its format."
-        )
-    return [path]
+    return [data_file(path, 'a TSV, CSV, JSON Lines or Parquet file, or a directory of them')]
 
 # %% ../nbs/12_score.ipynb #13382728
 def decode_field(raw:bytes,  # one field's bytes
@@ -334,13 +324,10 @@ def classifier_fingerprint(clf # a `SentimentClassifier`
     """SHA-256 naming what `clf` computes: encoder and head weights, pooling, length, truncation, layers, and the device
     type and precision it runs in."""
     device = pick_device(clf.device)
-    settings = dict(
-        pooling=clf.pooling, max_length=clf.max_length, truncation=clf.truncation, layers=clf.layers,
-        labels=clf.label_names, device=device.type, precision=clf.backbone.resolve_precision(device, clf.precision),
-        head=clf.head.extra_repr())
-    return hashlib.sha256(
-        json.dumps([clf.backbone.fingerprint, weights_fingerprint(clf.head), settings], sort_keys=True).encode()
-    ).hexdigest()
+    features = feature_identity(clf.backbone, clf.pooling, clf.max_length, clf.truncation, clf.layers,
+                                clf.backbone.resolve_precision(device, clf.precision))
+    settings = dict(features, labels=clf.label_names, device=device.type, head=clf.head.extra_repr())
+    return hashlib.sha256(json.dumps([weights_fingerprint(clf.head), settings], sort_keys=True).encode()).hexdigest()
 
 # %% ../nbs/12_score.ipynb #d7b7187a
 def job_record(files:list,      # input files
@@ -458,13 +445,28 @@ def finish(work:Path, # the work directory with every chunk's part
     shutil.rmtree(work)
     return rejects_path(out) if rejects else None
 
+# %% ../nbs/12_score.ipynb #5c23acde
+def chunk_rejects(clf,             # a `SentimentClassifier`
+                  rows,            # the chunk's rows
+                  work:Path,       # the work directory
+                  k:int,           # the chunk's number
+                  text_column:str, # the text column
+                  skip_bad:bool,   # set bad rows aside instead of stopping
+                  prefix:str,      # prefix of the added columns
+                  encoding:str,    # codec of the input
+                  bs:int,          # texts per forward pass
+                 ) -> int:
+    "The rejected rows of chunk `k`: counted from an earlier run's files if that run finished it, else scored now."
+    part, rej = work/f'part-{k:06d}.parquet', work/f'rejects-{k:06d}.parquet'
+    if not part.exists(): return score_chunk(clf, rows, part, text_column, skip_bad, prefix, encoding, bs)
+    return pq.ParquetFile(rej).metadata.num_rows if rej.exists() else 0
+
 # %% ../nbs/12_score.ipynb #6441b79c
 log = logging.getLogger('bert_senti')
 
 
-@patch
 def predict_file(
-    self: SentimentClassifier,
+    clf,  # a `SentimentClassifier`
     data,  # a TSV, CSV, JSON Lines or Parquet file, or a directory of them
     out,  # output file, Parquet or CSV by its suffix
     text_column: str = None,  # the column holding the texts (default: text, text_a, content, review or sentence)
@@ -482,32 +484,23 @@ def predict_file(
         raise BertSentiError(f"Output '{out}' must end in .parquet or .csv (the format to write).")
     files = input_files(data, skip=(out, rejects_path(out)))
     columns = next(READERS[FORMATS[files[0].suffix.lower()]](files[0], 1, encoding)).table.column_names
-    text_column, prefix = pick_text_column(columns, text_column), output_prefix(columns, self.label_names, prefix)
-    work = open_work(out, job_record(files, self, text_column, chunk_rows, encoding, prefix))
+    text_column, prefix = pick_text_column(columns, text_column), output_prefix(columns, clf.label_names, prefix)
+    work = open_work(out, job_record(files, clf, text_column, chunk_rows, encoding, prefix))
     total, read, rejected = count_rows(files, encoding), 0, 0
     if not total:
         shutil.rmtree(work)
         raise BertSentiError(f"'{data}' holds no rows to score: check that it is the right file.")
-    bar = tqdm(
-        total=total, unit='rows', unit_scale=True, desc='scoring', disable=not progress, smoothing=0.1, leave=False
-    )
+    bar = tqdm(total=total, unit='rows', unit_scale=True, desc='scoring', disable=not progress, smoothing=0.1,
+               leave=False)
     try:
         for k, rows in enumerate(chunks(files, chunk_rows, encoding, text_column)):
-            part = work/f'part-{k:06d}.parquet'
-            if part.exists():                                           # finished by an earlier run
-                rej = work/f'rejects-{k:06d}.parquet'
-                rejected += pq.ParquetFile(rej).metadata.num_rows if rej.exists() else 0
-            else:
-                rejected += score_chunk(self, rows, part, text_column, skip_bad, prefix, encoding, bs)
+            rejected += chunk_rejects(clf, rows, work, k, text_column, skip_bad, prefix, encoding, bs)
             n = sum(map(len, rows)); read += n; bar.update(n)
+        rejects = finish(work, out)
     except KeyboardInterrupt:
         bar.close()                                                      # the bar's line first, then the message
-        log.info(
-            f"interrupted after {read:,} of {total:,} rows; the finished chunks are kept in {work}: run the same"
-            " command again to continue"
-        )
+        log.info(f"interrupted after {read:,} of {total:,} rows; the finished chunks are kept in {work}: run the same"
+                 " command again to continue")
         raise
-    finally:
-        bar.close()
-    rejects = finish(work, out)
+    finally: bar.close()
     return dict(read=read, scored=read - rejected, rejected=rejected, out=str(out), rejects=rejects and str(rejects))

@@ -5,16 +5,17 @@
 # %% ../nbs/08_train.ipynb #7318d528
 from __future__ import annotations
 import copy
+import torch.nn.functional as F
 import torch
 from fastcore.meta import delegates
-from tqdm.auto import tqdm
-from transformers import get_scheduler
 from .core import BertSentiError
 from .device import pick_device
 from .head import HybridHead, NgramTfidf, SentimentHead
+from .learner import Learner, Progress, training_cbs
 
 # %% auto #0
-__all__ = ['METRICS', 'check_xy', 'macro_f1', 'metric_key', 'class_weights', 'fit', 'train_head', 'plot_history', 'train_hybrid']
+__all__ = ['METRICS', 'check_xy', 'macro_f1', 'metric_key', 'class_weights', 'fit', 'train_head', 'plot_history', 'hybrid_search',
+           'hybrid_head', 'train_hybrid']
 
 # %% ../nbs/08_train.ipynb #a6d48fd6
 def check_xy(x,    # features, one row per text
@@ -83,59 +84,42 @@ def _epoch_stats(head, x, y, bs=4096, weight=None) -> tuple[float, float, float]
         macro_f1(y, pred))
 
 # %% ../nbs/08_train.ipynb #dd0b9065
-def fit(head,            # the head to train, in place
-        train_x,         # training features, one row per text
-        train_y,         # their labels (class indices)
-        valid_x,         # validation features: the best epoch is restored
-        valid_y,         # their labels
-        epochs=20,       # epochs to train
-        bs=64,           # batch size
-        lr=1e-3,         # peak learning rate
-        wd=0.01,         # AdamW weight decay
-        warmup=0.1,      # share of the steps spent warming up
-        seed=42,         # seed of the batch order
-        device=None,     # where to train (None: the CPU)
-        progress=True,   # show a progress bar
-        class_weight=None, # None, 'balanced', or one loss weight per class
-        metric='accuracy', # what picks the best epoch: 'accuracy' or 'macro_f1'
+def fit(head,               # the head to train, in place
+        train:tuple,        # `(features, labels)` to train on: a row and a class index per text
+        valid:tuple,        # `(features, labels)` to pick the best epoch on
+        epochs:int=20,      # epochs to train
+        bs:int=64,          # batch size
+        lr:float=1e-3,      # peak learning rate
+        seed:int=42,        # seed of the batch order
+        device=None,        # where to train (None: the CPU)
+        progress:bool=True, # show a progress bar
+        class_weight=None,  # None, 'balanced', or one loss weight per class
+        metric='accuracy',  # what picks the best epoch: 'accuracy' or 'macro_f1'
+        **kwargs,           # `training_cbs`' `warmup` and `patience`, `Learner`'s `wd`
        ) -> list[dict]:
-    """Train `head` with AdamW and a linear warmup schedule; restore the epoch with the best validation `metric`; return
-    the history."""
-    train_x, train_y = check_xy(train_x, train_y, 'training data')
-    valid_x, valid_y = check_xy(valid_x, valid_y, 'validation data')
+    "Train `head` with the `Learner` and the standard callbacks; the best epoch's weights are restored."
+    (train_x, train_y), (valid_x, valid_y) = check_xy(*train, 'training data'), check_xy(*valid, 'validation data')
     if train_x.shape[1] != head.n_in:
         raise BertSentiError(f"Features have {train_x.shape[1]} dimensions, the head expects {head.n_in}.")
     if epochs < 1 or bs < 1: raise BertSentiError(f"epochs ({epochs}) and batch size ({bs}) must be at least 1.")
-    key = metric_key(metric)
-    if max(int(train_y.max()), int(valid_y.max())) >= head.n_out:
-        raise BertSentiError(
-            f"Labels go up to {int(max(train_y.max(), valid_y.max()))}, the head has {head.n_out} outputs."
-        )
-    device = pick_device(device or 'cpu')
+    if (top := int(max(train_y.max(), valid_y.max()))) >= head.n_out:
+        raise BertSentiError(f"Labels go up to {top}, the head has {head.n_out} outputs.")
+    key, device = metric_key(metric), pick_device(device or 'cpu')
     weight = class_weights(train_y, head.n_out, class_weight)
     head.to(device); train_x, train_y, valid_x, valid_y = (t.to(device) for t in (train_x, train_y, valid_x, valid_y))
-    weight = weight if weight is None else weight.to(device)
-    gen = torch.Generator().manual_seed(seed)
-    opt = torch.optim.AdamW(head.parameters(), lr=lr, weight_decay=wd)
-    steps = epochs * -(-len(train_x) // bs)
-    sched = get_scheduler('linear', opt, num_warmup_steps=int(warmup * steps), num_training_steps=steps)
-    history, best, best_state = [], None, None
-    for epoch in (bar := tqdm(range(epochs), desc='training head', disable=not progress, leave=False)):
-        head.train()
-        for idx in torch.randperm(len(train_x), generator=gen).split(bs):
-            loss = torch.nn.functional.cross_entropy(head(train_x[idx]), train_y[idx], weight=weight)
-            opt.zero_grad(); loss.backward(); opt.step(); sched.step()
-        (tl, ta, tf), (vl, va, vf) = _epoch_stats(head, train_x, train_y, weight=weight), _epoch_stats(
-            head, valid_x, valid_y, weight=weight
-        )
-        history.append(
-            dict(epoch=epoch + 1, train_loss=tl, train_acc=ta, train_f1=tf, valid_loss=vl, valid_acc=va, valid_f1=vf)
-        )
-        bar.set_postfix({key: f'{history[-1][key]:.4f}'})
-        if best is None or (history[-1][key], -vl) > (best[key], -best['valid_loss']):
-            best, best_state = history[-1], copy.deepcopy(head.state_dict())
-    head.load_state_dict(best_state); head.to('cpu')
-    for h in history: h['best'] = h is best
+    weight, gen = weight if weight is None else weight.to(device), torch.Generator().manual_seed(seed)
+    def stats(learn):
+        (tl, ta, tf), (vl, va, vf) = (_epoch_stats(head, x, y, weight=weight) for x, y in ((train_x, train_y),
+                                                                                          (valid_x, valid_y)))
+        return dict(train_loss=tl, train_acc=ta, train_f1=tf, valid_loss=vl, valid_acc=va, valid_f1=vf)
+    cbs = training_cbs(stats, key, lambda: copy.deepcopy(head.state_dict()), head.load_state_dict,
+                       -(-len(train_x) // bs), progress=Progress('training head', key, show=progress),
+                       **{k: kwargs.pop(k) for k in ('warmup', 'patience') if k in kwargs})
+    history = Learner([head], [dict(params=head.parameters(), lr=lr)],
+                      lambda epoch: torch.randperm(len(train_x), generator=gen).split(bs),
+                      lambda idx: F.cross_entropy(head(train_x[idx]), train_y[idx], weight=weight), cbs,
+                      **kwargs).fit(epochs)
+    head.to('cpu')
     return history
 
 # %% ../nbs/08_train.ipynb #f574ae5b
@@ -159,7 +143,7 @@ def train_head(train_x,        # training features, one row per text
     head = SentimentHead(
         train_x.shape[1], n_out=n_out or max(2, int(train_y.max()) + 1), hidden=hidden, dropout=dropout,
         layers=layers, mix=mix).fit_scaling(train_x)
-    return head, fit(head, train_x, train_y, valid_x, valid_y, seed=seed, **kwargs)
+    return head, fit(head, (train_x, train_y), (valid_x, valid_y), seed=seed, **kwargs)
 
 # %% ../nbs/08_train.ipynb #221350f1
 def plot_history(history, # what `train_head` returns beside the head
@@ -185,59 +169,69 @@ def _design(tfidf_rows, x, mean, std, alpha):
     text = sparse.csr_matrix((t.values().numpy(), t.indices().numpy()), shape=tuple(t.shape))
     return sparse.hstack([text, sparse.csr_matrix((alpha * (x - mean) / std).numpy())]).tocsr()
 
-# %% ../nbs/08_train.ipynb #dd457bd6
+# %% ../nbs/08_train.ipynb #77c80acb
+def hybrid_search(design,            # `design(alpha)`: the (train, valid) regression inputs for an `alpha`
+                  train_y, valid_y,  # the labels
+                  alphas, Cs,        # the grid: encoder-feature weights and inverse regularisation strengths
+                  key:str,           # the validation score to maximise
+                  weight=None,       # per-class weights, or None
+                 ) -> tuple:
+    "`(best row, its fitted model, every row)` of a logistic regression fitted for every `alpha` and `C`."
+    from sklearn.linear_model import LogisticRegression
+    search, best = [], None
+    for alpha in alphas:
+        xt, xv = design(alpha)
+        for C in Cs:
+            cw = None if weight is None else dict(enumerate(weight.tolist()))
+            model = LogisticRegression(C=C, max_iter=3000, class_weight=cw)
+            pred = model.fit(xt, train_y.numpy()).predict(xv)
+            search.append(dict(alpha=alpha, C=C, valid_acc=float((pred == valid_y.numpy()).mean()),
+                               valid_f1=macro_f1(valid_y, torch.as_tensor(pred))))
+            if best is None or search[-1][key] > best[0][key]: best = (search[-1], model)
+    return best[0], best[1], search
+
+# %% ../nbs/08_train.ipynb #f085de1c
+def hybrid_head(model,          # a fitted `LogisticRegression` over [TF-IDF | alpha x standardised features]
+                tfidf,          # the fitted `NgramTfidf`
+                mean, std,      # the features' standardisation
+                alpha:float,    # the features' weight
+                n_out:int,      # how many classes
+                ngrams=(1, 3),  # the n-gram lengths
+               ) -> HybridHead:
+    "A `HybridHead` whose logits are the regression's (two classes: a softmax equal to its sigmoid)."
+    coef, bias = torch.tensor(model.coef_, dtype=torch.float32), torch.tensor(model.intercept_, dtype=torch.float32)
+    if len(coef) == 1: coef, bias = torch.cat([-coef / 2, coef / 2]), torch.cat([-bias / 2, bias / 2])
+    head, V = HybridHead(tfidf.vocab, len(mean), n_out, alpha, ngrams, tfidf.idf), len(tfidf.vocab)
+    with torch.no_grad():
+        head.text_weight.copy_(coef[:, :V]); head.dense.weight.copy_(coef[:, V:]); head.dense.bias.copy_(bias)
+        head.mean.copy_(mean); head.std.copy_(std)
+    return head
+
+# %% ../nbs/08_train.ipynb #035d4053
 def train_hybrid(train_texts, train_x, train_y, # training texts, their encoder features and labels (class indices)
                  valid_texts, valid_x, valid_y, # the same for validation
-                 alphas=(0.003, 0.01, 0.03),     # weights of the encoder features tried
-                 Cs=(1.0, 3.0, 10.0),            # inverse regularisation strengths tried
-                 ngrams=(1, 3),                  # shortest and longest n-gram, in characters
-                 min_df:int=2,                   # keep n-grams seen in at least this many texts
                  n_out:int=None,                 # how many classes (None: the highest training label + 1)
                  class_weight=None,              # None, 'balanced', or one weight per class
                  metric='accuracy',              # what picks `alpha` and `C`: 'accuracy' or 'macro_f1'
+                 grid=((0.003, 0.01, 0.03), (1.0, 3.0, 10.0)), # the alphas (feature weights) and Cs tried
+                 ngrams=(1, 3),                  # shortest and longest n-gram, in characters
+                 min_df:int=2,                   # keep n-grams seen in at least this many texts
                 ) -> tuple[HybridHead, list[dict]]:
-    """A `HybridHead` fitted by logistic regression with `alpha` and `C` chosen on the validation `metric`; returns it
-    and the search."""
-    from sklearn.linear_model import LogisticRegression
+    "A `HybridHead` fitted by logistic regression, `alpha` and `C` chosen on the validation `metric`; and the search."
     train_x, train_y = check_xy(train_x, train_y, 'training data')
     valid_x, valid_y = check_xy(valid_x, valid_y, 'validation data')
     if len(train_texts) != len(train_x) or len(valid_texts) != len(valid_x):
         raise BertSentiError("Texts and features differ in length: pass the texts the features were made from.")
-    key = metric_key(metric)
-    n_out = n_out or max(2, int(train_y.max()) + 1)
+    key, n_out = metric_key(metric), n_out or max(2, int(train_y.max()) + 1)
     if sorted(train_y.unique().tolist()) != list(range(n_out)):
         raise BertSentiError(f"The hybrid head needs training texts of every one of the {n_out} classes.")
-    weight = class_weights(train_y, n_out, class_weight)
     tfidf = NgramTfidf.fit(train_texts, ngrams, min_df)
     if not tfidf.vocab:
-        raise BertSentiError(
-            f"No character n-gram occurs in {min_df} training texts: the hybrid head needs more (or longer) texts."
-        )
+        raise BertSentiError(f"No character n-gram occurs in {min_df} training texts: the hybrid head needs more (or "
+                             "longer) texts.")
     mean, std = train_x.mean(0), train_x.std(0).clamp(min=1e-6)
     rows = {'train': tfidf(train_texts), 'valid': tfidf(valid_texts)}
-    search, best = [], None
-    for alpha in alphas:
-        xt, xv = _design(rows['train'], train_x, mean, std, alpha), _design(rows['valid'], valid_x, mean, std, alpha)
-        for C in Cs:
-            model = LogisticRegression(
-                C=C, max_iter=3000, class_weight=None if weight is None else dict(enumerate(weight.tolist()))
-            )
-            pred = model.fit(xt, train_y.numpy()).predict(xv)
-            search.append(
-                dict(
-                    alpha=alpha, C=C, valid_acc=float((pred == valid_y.numpy()).mean()),
-                    valid_f1=macro_f1(valid_y, torch.as_tensor(pred)))
-            )
-            if best is None or search[-1][key] > best[0][key]: best = (search[-1], model)
-    choice, model = best
-    coef, bias = torch.tensor(model.coef_, dtype=torch.float32), torch.tensor(model.intercept_, dtype=torch.float32)
-    if len(coef) == 1:
-        coef, bias = torch.cat([-coef / 2, coef / 2]), torch.cat(
-            [-bias / 2, bias / 2]
-        )  # two classes: logits whose softmax is the regression's sigmoid
-    head = HybridHead(tfidf.vocab, train_x.shape[1], n_out, choice['alpha'], ngrams, tfidf.idf)
-    with torch.no_grad():
-        V = len(tfidf.vocab)
-        head.text_weight.copy_(coef[:, :V]); head.dense.weight.copy_(coef[:, V:]); head.dense.bias.copy_(bias)
-        head.mean.copy_(mean); head.std.copy_(std)
-    return head, search
+    design = lambda a: (_design(rows['train'], train_x, mean, std, a), _design(rows['valid'], valid_x, mean, std, a))
+    choice, model, search = hybrid_search(design, train_y, valid_y, *grid, key,
+                                          class_weights(train_y, n_out, class_weight))
+    return hybrid_head(model, tfidf, mean, std, choice['alpha'], n_out, ngrams), search

@@ -8,14 +8,19 @@ functions over 40 lines or with more than 12 parameters in the library, library 
 cells per main-path chapter, and the code cell in which the Classifier chapter first predicts.
 """
 import argparse, ast, json, re, sys
+import yaml
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 EXPORT = re.compile(r'^#\|\s*export', re.M)
 DEFN = re.compile(r'^(?:@\w.*\n)*(?:async\s+)?(def|class)\s+\w+', re.M)
-MAIN_PATH = ['index', '02_tokenizer', '04_collate', '06_backbone', '07_head', '08_train', '09_evaluate',
-             '11_classifier', '10_finetune', '17_labels']
 TARGETS = dict(followed=0.85, max_lines=40, max_params=12, max_width=120, max_cells=60, predict_within=8)
+
+def main_path() -> list[str]:
+    "The index and the chapters of the sidebar's 'Main path' section, by name."
+    contents = yaml.safe_load((ROOT/'nbs'/'sidebar.yml').read_text())['website']['sidebar']['contents']
+    section = next(c['contents'] for c in contents if isinstance(c, dict) and c.get('section') == 'Main path')
+    return ['index'] + [Path(n).stem for n in section]
 
 def chapters():
     "The book's notebooks, in file order."
@@ -64,7 +69,7 @@ def stats():
     fns = functions()
     long = sorted(f'{n} ({l} lines)' for n, l, _ in fns if l > TARGETS['max_lines'])
     wide_params = sorted(f'{n} ({k} parameters)' for n, _, k in fns if k > TARGETS['max_params'])
-    cells = {p.stem: code_cells(p)[1] for p in chapters() if p.stem in MAIN_PATH}
+    cells = {p.stem: code_cells(p)[1] for p in chapters() if p.stem in main_path()}
     predict = first_predict(ROOT/'nbs'/'11_classifier.ipynb')
     s = dict(definitions=n_defs, followed=n_followed, followed_share=round(n_followed / max(n_defs, 1), 3),
              long_functions=long, many_parameters=wide_params, wide_lines=len(wide_lines()),

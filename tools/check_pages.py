@@ -5,7 +5,7 @@
 Found: development paths or words about how the project is made, code in markdown cells, `show_doc` output that is an
 inherited torch docstring, and visible cells that print but have no committed output.
 """
-import json, re, sys
+import ast, json, re, sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,6 +22,18 @@ def outputs_text(cell) -> str:
         for k, v in o.get('data', {}).items():
             if k.startswith('text/'): parts += v if isinstance(v, list) else [v]
     return ''.join(parts)
+
+def shows_something(src: str) -> bool:
+    "True if the code calls `print`, draws with matplotlib, or is a `show_doc` (strings and comments do not count)."
+    try: tree = ast.parse('\n'.join(l for l in src.splitlines() if not l.lstrip().startswith(('%', '!'))))
+    except SyntaxError: return False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            f = node.func
+            name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else ''
+            owner = f.value.id if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) else ''
+            if name in ('print', 'show_doc', 'plot') or owner == 'plt': return True
+    return False
 
 def problems(path: Path) -> list[str]:
     "What is wrong with one page."
@@ -40,7 +52,7 @@ def problems(path: Path) -> list[str]:
         shown = outputs_text(c)
         if DEV_PATHS.search(shown): out.append(f'{where}: a development path in the output')
         if TORCH_DOC in shown: out.append(f"{where}: show_doc renders torch's inherited docstring")
-        prints = re.search(r'^\s*print\(|^\s*plt\.|\.plot\(', src, re.M) or src.strip().startswith('show_doc(')
+        prints = shows_something(src)
         if prints and not c.get('outputs') and not re.search(r'^#\|\s*(slow|eval:\s*false)', src, re.M):
             out.append(f'{where}: prints or draws but has no committed output')
     return out

@@ -49,9 +49,10 @@ def process_notebooks():
     return proc_nbs(force=True)
 
 def chapter_order(nbs_path) -> list[str]:
-    "Notebook names in sidebar order, from `sidebar.yml` (written by `nbdev_sidebar`)."
+    "Notebook names in sidebar order, sections flattened, from `sidebar.yml`."
+    def flat(items): return [n for c in items for n in (flat(c['contents']) if isinstance(c, dict) else [c])]
     contents = yaml.safe_load((nbs_path/'sidebar.yml').read_text())['website']['sidebar']['contents']
-    return [c for c in contents if isinstance(c, str) and c.endswith('.ipynb')]
+    return [c for c in flat(contents) if isinstance(c, str) and c.endswith('.ipynb')]
 
 def front_matter(nb) -> dict:
     "The YAML front matter nbdev puts in the first raw cell (title, description, output-file)."

@@ -18,8 +18,8 @@ from .device import (
     remembered_precision)
 from .offline import resolve_model
 from .cache import (
-    cache_key, feature_files, load_cached, remembered_fingerprint, tokenizer_fingerprint, weight_files,
-    weights_record_path, write_feature_record)
+    cache_key, load_cached, remembered_fingerprint, store_features, tokenizer_fingerprint, weight_files,
+    weights_record_path)
 from .tokenizer import DEFAULT_MODEL, load_tokenizer
 from .collate import encode, sorted_batches
 
@@ -327,11 +327,8 @@ def extract_features(backbone,            # the `Backbone` to run
                        max_tokens or default_max_tokens(precision), device, precision, layers, progress)
     where = {t: i for i, t in enumerate(distinct)}
     copies = np.array([where[t] for t in texts])
-    paths = {p: Path(cache_dir)/f'{keys[p]}.npy' for p in todo} if cache_dir else {}
-    with feature_files(paths, shape) as arrays:
-        arrays = arrays or {p: np.empty(shape, dtype=np.float32) for p in todo}
-        for p in todo: arrays[p][:] = once[p][copies]
-        feats |= {p: torch.from_numpy(np.array(a)) for p, a in arrays.items()}
-    for p in paths:
-        write_feature_record(paths[p], keys[p], backbone, p, max_length, truncation, shape, device, precision, layers)
+    feats |= {p: torch.from_numpy(once[p][copies]) for p in todo}
+    if cache_dir:
+        store_features({p: Path(cache_dir)/f'{keys[p]}.npy' for p in todo}, keys, feats, backbone,
+                       max_length=max_length, truncation=truncation, device=device, precision=precision, layers=layers)
     return {p: feats[p] for p in poolings}

@@ -5,16 +5,15 @@
 # %% ../nbs/20_cache.ipynb #365da4b7
 from __future__ import annotations
 import hashlib, json, re, time, warnings
-from contextlib import ExitStack, contextmanager
 from pathlib import Path
 import numpy as np
 import torch, transformers
-from .core import atomic_path, cache_record, checksum_problem, file_sha256, file_stats, remembered
+from .core import WriteFault, atomic_path, cache_record, checksum_problem, file_sha256, file_stats, remembered
 
 # %% auto #0
 __all__ = ['FEATURE_SETTINGS', 'CACHE_VERSION', 'weights_fingerprint', 'tokenizer_fingerprint', 'weights_record_path',
-           'remembered_fingerprint', 'weight_files', 'feature_identity', 'cache_key', 'load_cached', 'feature_files',
-           'write_feature_record']
+           'remembered_fingerprint', 'weight_files', 'feature_identity', 'cache_key', 'load_cached',
+           'write_feature_record', 'store_features']
 
 # %% ../nbs/20_cache.ipynb #be1f47ac
 def weights_fingerprint(model # a torch module (its state dict is hashed)
@@ -125,19 +124,6 @@ def load_cached(cache_dir, # the feature cache directory
         return None
     return torch.from_numpy(arr)
 
-# %% ../nbs/20_cache.ipynb #4b79ecfb
-@contextmanager
-def feature_files(paths, shape):
-    "Memory-mapped `.npy` files under temporary names, moved to `paths` only if the whole pass succeeds."
-    with ExitStack() as stack:
-        tmps = {p: stack.enter_context(atomic_path(path)) for p, path in paths.items()}
-        arrays = {
-            p: np.lib.format.open_memmap(tmp, mode='w+', dtype=np.float32, shape=shape) for p, tmp in tmps.items()
-        }
-        yield arrays
-        for a in arrays.values(): a.flush()
-        del arrays
-
 # %% ../nbs/20_cache.ipynb #9744d24a
 def write_feature_record(npy, key, backbone, pooling, max_length, truncation, shape, device, precision, layers=1):
     """The JSON record that makes a feature file valid: its key, settings, the device and precision that made it, and
@@ -147,3 +133,17 @@ def write_feature_record(npy, key, backbone, pooling, max_length, truncation, sh
         max_length=max_length, truncation=truncation, layers=layers, shape=list(shape), device=str(device),
         precision=precision, sha256=file_sha256(npy), created=time.strftime('%Y-%m-%dT%H:%M:%S'))
     with atomic_path(npy.with_suffix('.json')) as tmp: tmp.write_text(json.dumps(record, indent=1))
+
+# %% ../nbs/20_cache.ipynb #47ce6063
+def store_features(paths:dict,    # {pooling: the `.npy` file its features go to}
+                   keys:dict,     # {pooling: its `cache_key`}
+                   feats:dict,    # {pooling: features tensor}
+                   backbone,      # the `Backbone` that made them
+                   **settings,    # `max_length`, `truncation`, `device`, `precision`, `layers`, for the records
+                  ):
+    "Write each pooling's features and record, each atomically; a full disk or read-only cache only warns."
+    try:
+        for p, path in paths.items():
+            with atomic_path(path) as tmp, open(tmp, 'wb') as f: np.save(f, feats[p].numpy())
+            write_feature_record(path, keys[p], backbone, p, shape=tuple(feats[p].shape), **settings)
+    except WriteFault as e: warnings.warn(f"{e} The features were computed, but not cached.")

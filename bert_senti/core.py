@@ -4,16 +4,16 @@
 
 # %% ../nbs/00_core.ipynb #442a5251
 from __future__ import annotations
-import codecs, hashlib, json, math, numbers, os, re, shutil
+import codecs, errno, hashlib, json, math, numbers, os, re, shutil, warnings
 from contextlib import contextmanager
 from pathlib import Path
 
 # %% auto #0
 __all__ = ['DEFAULT_MODEL', 'DEFAULT_DATA', 'LABEL_NAMES', 'LABEL_VALUES', 'MAX_CLASSES', 'TEXT_COLUMNS', 'LABEL_COLUMNS',
            'FORMATS', 'BertSentiError', 'label_key', 'label_id', 'label_names', 'data_file', 'pick_column',
-           'layer_count', 'check_texts', 'codec_for', 'decode_text', 'atomic_path', 'file_sha256', 'checksum_problem',
-           'file_stats', 'sample_path', 'sample_texts', 'cache_root', 'cache_record', 'remembered', 'looks_like_path',
-           'from_hub_or_dir']
+           'layer_count', 'check_texts', 'codec_for', 'decode_text', 'WriteFault', 'write_fault', 'atomic_path',
+           'file_sha256', 'checksum_problem', 'file_stats', 'sample_path', 'sample_texts', 'cache_root', 'cache_record',
+           'remembered', 'looks_like_path', 'from_hub_or_dir']
 
 # %% ../nbs/00_core.ipynb #6a0fffe0
 class BertSentiError(ValueError):
@@ -217,22 +217,45 @@ def decode_text(raw:bytes,            # the bytes of a file, standard input or a
         raise BertSentiError(f"{where}: line {line} is not {'UTF-8' if utf8 else encoding} (byte "
                              f"{raw[e.start]:#04x}): {fix}.") from None
 
+# %% ../nbs/00_core.ipynb #ab218201
+class WriteFault(BertSentiError):
+    "A write the system refused: no space left, or a place that is read-only or not the user's to write."
+
+# %% ../nbs/00_core.ipynb #e0f6f3bb
+def write_fault(e # an exception raised while writing
+               ) -> str|None:
+    "What a failed write means and how to fix it, for a full disk or an unwritable place; None for anything else."
+    code, text = getattr(e, 'errno', None), str(e)
+    if code in (errno.ENOSPC, errno.EDQUOT) or any(k in text for k in ('No space left', 'StorageFull', 'quota')):
+        return "no space left on the device: free some space there, or write somewhere else."
+    readonly = ('Read-only file system', 'ReadOnlyFilesystem', 'Permission denied', 'PermissionDenied')
+    if code in (errno.EROFS, errno.EACCES, errno.EPERM) or any(k in text for k in readonly):
+        return ("the place is read-only or not yours to write: choose a writable one (for bert_senti's cache, set "
+                "BERT_SENTI_CACHE to a writable directory).")
+    return None
+
 # %% ../nbs/00_core.ipynb #49f66d59
 @contextmanager
 def atomic_path(path # the file or directory to write
                ):
-    "Yield a temporary path beside `path`, moved into place only if the block succeeds (a file or a whole directory)."
+    """Yield a temporary path beside `path`, moved into place only if the block succeeds (a file or a whole directory);
+    a full disk or a read-only place is a `WriteFault` naming `path` and the fix."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp, old = (path.with_name(f'.{path.name}.{os.getpid()}.{s}') for s in ('tmp', 'old'))
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         yield tmp
         if tmp.is_dir() and path.is_dir(): os.replace(path, old)
         os.replace(tmp, path)
+    except Exception as e:
+        if (fault := write_fault(e)) is None: raise
+        raise WriteFault(f"Cannot write '{path}': {fault}") from None
     finally:
         for p in (tmp, old):
-            if p.is_dir(): shutil.rmtree(p)
-            elif p.exists(): p.unlink()
+            try:
+                if p.is_dir(): shutil.rmtree(p)
+                elif p.exists(): p.unlink()
+            except OSError: pass                       # a place we could not write to has nothing of ours to remove
 
 # %% ../nbs/00_core.ipynb #0c0e3182
 def file_sha256(path # a file
@@ -305,8 +328,8 @@ def remembered(path,    # the record file (`cache_record`)
     record = compute()
     try:
         with atomic_path(path) as tmp: tmp.write_text(json.dumps(record))
-    except OSError:
-        pass
+    except WriteFault as e: warnings.warn(f"{e} Computed, but not remembered.")   # a full disk, a read-only cache
+    except OSError: pass
     return record
 
 # %% ../nbs/00_core.ipynb #c6148f79

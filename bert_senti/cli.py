@@ -4,7 +4,7 @@
 
 # %% ../nbs/14_cli.ipynb #686a546e
 from __future__ import annotations
-import argparse, ast, importlib.util, io, logging, os, sys, tokenize
+import argparse, ast, importlib.util, io, logging, os, sys, tokenize, warnings
 from json import dumps
 from pathlib import Path
 from inspect import signature
@@ -245,7 +245,8 @@ def _parse(name, argv):
 
 # %% ../nbs/14_cli.ipynb #106e30e6
 def _log_to_stderr():
-    "Show the library's info lines (the device and precision chosen) on stderr, once."
+    "Show the library's info lines (the device and precision chosen) and its warnings on stderr, one line each."
+    warnings.showwarning = lambda message, *args, **kwargs: print(f'bert-senti: warning: {message}', file=sys.stderr)
     log = logging.getLogger('bert_senti')
     if not log.handlers:
         h = logging.StreamHandler()

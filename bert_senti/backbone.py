@@ -329,6 +329,6 @@ def extract_features(backbone,            # the `Backbone` to run
     copies = np.array([where[t] for t in texts])
     feats |= {p: torch.from_numpy(once[p][copies]) for p in todo}
     if cache_dir:
-        store_features({p: Path(cache_dir)/f'{keys[p]}.npy' for p in todo}, keys, feats, backbone,
+        store_features(cache_dir, {p: keys[p] for p in todo}, feats, backbone,
                        max_length=max_length, truncation=truncation, device=device, precision=precision, layers=layers)
     return {p: feats[p] for p in poolings}

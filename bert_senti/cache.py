@@ -128,14 +128,14 @@ def load_cached(cache_dir, # the feature cache directory
 def write_feature_record(npy, key, backbone, pooling, max_length, truncation, shape, device, precision, layers=1):
     """The JSON record that makes a feature file valid: its key, settings, the device and precision that made it, and
     its checksum."""
-    record = dict(
-        key=key, model=backbone.name, model_fingerprint=backbone.fingerprint, pooling=pooling,
-        max_length=max_length, truncation=truncation, layers=layers, shape=list(shape), device=str(device),
-        precision=precision, sha256=file_sha256(npy), created=time.strftime('%Y-%m-%dT%H:%M:%S'))
+    record = dict(key=key, name=backbone.name, **feature_identity(backbone, pooling, max_length, truncation, layers,
+                                                                 precision),
+                  shape=list(shape), device=str(device), sha256=file_sha256(npy),
+                  created=time.strftime('%Y-%m-%dT%H:%M:%S'))
     with atomic_path(npy.with_suffix('.json')) as tmp: tmp.write_text(json.dumps(record, indent=1))
 
 # %% ../nbs/20_cache.ipynb #47ce6063
-def store_features(paths:dict,    # {pooling: the `.npy` file its features go to}
+def store_features(cache_dir,     # the feature cache directory
                    keys:dict,     # {pooling: its `cache_key`}
                    feats:dict,    # {pooling: features tensor}
                    backbone,      # the `Backbone` that made them
@@ -143,7 +143,8 @@ def store_features(paths:dict,    # {pooling: the `.npy` file its features go to
                   ):
     "Write each pooling's features and record, each atomically; a full disk or read-only cache only warns."
     try:
-        for p, path in paths.items():
+        for p, key in keys.items():
+            path = Path(cache_dir)/f'{key}.npy'                          # where `load_cached` looks for it
             with atomic_path(path) as tmp, open(tmp, 'wb') as f: np.save(f, feats[p].numpy())
-            write_feature_record(path, keys[p], backbone, p, shape=tuple(feats[p].shape), **settings)
+            write_feature_record(path, key, backbone, p, shape=tuple(feats[p].shape), **settings)
     except WriteFault as e: warnings.warn(f"{e} The features were computed, but not cached.")

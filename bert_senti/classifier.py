@@ -15,7 +15,7 @@ from .device import device_name, pick_device
 from .backbone import default_pooling, extract_features, load_backbone
 from .finetune import finetune as finetune_top, split_at
 from .checkpoint import read_classifier, save_classifier
-from .train import metric_key, train_head, train_hybrid
+from .train import check_class_weight, metric_key, train_head, train_hybrid
 from .evaluate import (
     calibration_error, evaluate, fit_temperature, metrics as split_metrics, predict_logits, predict_proba)
 
@@ -186,8 +186,7 @@ def check_settings(s:TrainSettings # the settings to check
                   ) -> TrainSettings:
     "Settings that contradict each other refused with the fix, before any data or encoder loads; counts made numbers."
     metric_key(s.metric)
-    if isinstance(s.class_weight, str) and s.class_weight != 'balanced':
-        raise BertSentiError(f"class_weight={s.class_weight!r}: pass 'balanced', one weight per class, or None.")
+    check_class_weight(s.class_weight)
     if s.ngrams and (s.hidden or s.mix or s.dropout):
         raise BertSentiError("The hybrid head (ngrams) is one linear model over n-grams and features: drop hidden, "
                              "dropout and mix, or drop ngrams.")

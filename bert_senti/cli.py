@@ -13,17 +13,24 @@ from fastcore.script import Param, anno_parser, store_true
 from .core import DEFAULT_DATA, DEFAULT_MODEL, BertSentiError, decode_text
 
 # %% auto #0
-__all__ = ['DOCS', 'HELP', 'FILE_DOCS', 'CLI_NAMES', 'CLI_PARSE', 'TRAIN_HELP', 'COMMANDS', 'option_docs', 'setting_fields',
-           'train', 'train_parser', 'evaluate_cmd', 'predict', 'main', 'console']
+__all__ = ['DOCS', 'HELP', 'FILE_DOCS', 'CLI_NAMES', 'CLI_PARSE', 'TRAIN_HELP', 'COMMANDS', 'source_node', 'option_docs',
+           'setting_fields', 'train', 'train_parser', 'evaluate_cmd', 'predict', 'main', 'console']
+
+# %% ../nbs/14_cli.ipynb #c24ca4be
+def source_node(module:str, # a bert_senti module's name, e.g. 'classifier'
+                name:str,   # a function or class at its top level
+               ) -> tuple:
+    "`(source lines, AST node)` of `name` in bert_senti's `module`, read from its file without importing it."
+    src = Path(importlib.util.find_spec(f'bert_senti.{module}').origin).read_text(encoding='utf-8')  # found only
+    return src.splitlines(), next(n for n in ast.parse(src).body if getattr(n, 'name', None) == name)
 
 # %% ../nbs/14_cli.ipynb #d1603545
 def option_docs(module:str, # a bert_senti module's name, e.g. 'classifier'
                 name:str,   # a function or a class (its annotated fields) at the top level of that module
                ) -> dict:
     "The docments (the `# comment` after each parameter or field) of `name` in bert_senti's `module`, not imported."
-    src = Path(importlib.util.find_spec(f'bert_senti.{module}').origin).read_text(encoding='utf-8')  # found only
-    node = next(n for n in ast.parse(src).body if getattr(n, 'name', None) == name)
-    seg = '\n'.join(src.splitlines()[node.lineno - 1:node.end_lineno])   # whole lines: the last comment too
+    lines, node = source_node(module, name)
+    seg = '\n'.join(lines[node.lineno - 1:node.end_lineno])   # whole lines: the last comment too
     comments = {t.start[0]: t.string.lstrip('#').strip()
                 for t in tokenize.generate_tokens(io.StringIO(seg).readline) if t.type == tokenize.COMMENT}
     args = ([(a.arg, a.lineno) for a in node.args.args + node.args.kwonlyargs] if isinstance(node, ast.FunctionDef)
@@ -63,8 +70,7 @@ def _class_weight(value:str|None):
 # %% ../nbs/14_cli.ipynb #d10cb36a
 def setting_fields() -> list:
     "`(name, annotation, default)` of each `TrainSettings` field, in order, read from the source without importing it."
-    src = Path(importlib.util.find_spec('bert_senti.classifier').origin).read_text(encoding='utf-8')
-    node = next(n for n in ast.parse(src).body if getattr(n, 'name', None) == 'TrainSettings')
+    _, node = source_node('classifier', 'TrainSettings')
     return [(n.target.id, ast.unparse(n.annotation), ast.unparse(n.value)) for n in node.body
             if isinstance(n, ast.AnnAssign)]
 

@@ -14,8 +14,8 @@ from .head import HybridHead, NgramTfidf, SentimentHead
 from .learner import Learner, Progress, training_cbs
 
 # %% auto #0
-__all__ = ['METRICS', 'check_xy', 'macro_f1', 'metric_key', 'class_weights', 'fit', 'train_head', 'plot_history', 'hybrid_search',
-           'hybrid_head', 'train_hybrid']
+__all__ = ['METRICS', 'check_xy', 'macro_f1', 'metric_key', 'check_class_weight', 'class_weights', 'fit', 'train_head',
+           'plot_history', 'hybrid_search', 'hybrid_head', 'train_hybrid']
 
 # %% ../nbs/08_train.ipynb #a6d48fd6
 def check_xy(x,    # features, one row per text
@@ -53,6 +53,14 @@ def metric_key(metric:str # 'accuracy' or 'macro_f1'
         raise BertSentiError(f"metric={metric!r}: pick the best epoch and settings by one of {METRICS}.")
     return 'valid_acc' if metric == 'accuracy' else 'valid_f1'
 
+# %% ../nbs/08_train.ipynb #f470f69a
+def check_class_weight(weight # None, 'balanced', or one weight per class
+                      ):
+    "`weight` if it is one of the kinds `class_weights` takes, else an error naming them."
+    if isinstance(weight, str) and weight != 'balanced':
+        raise BertSentiError(f"class_weight={weight!r}: pass 'balanced', one weight per class, or None.")
+    return weight
+
 # %% ../nbs/08_train.ipynb #baf8d528
 def class_weights(y,            # training labels (class indices)
                   n_classes:int, # how many classes there are
@@ -60,9 +68,7 @@ def class_weights(y,            # training labels (class indices)
                  ) -> torch.Tensor|None:
     "The loss weight of each class, or None when every class weighs the same."
     if weight is None: return None
-    if isinstance(weight, str):
-        if weight != 'balanced':
-            raise BertSentiError(f"class_weight={weight!r}: pass 'balanced', one weight per class, or None.")
+    if isinstance(check_class_weight(weight), str):
         counts = torch.bincount(torch.as_tensor(y), minlength=n_classes).float()
         return len(y) / (n_classes * counts.clamp(min=1))
     w = torch.as_tensor([float(v) for v in weight])

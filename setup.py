@@ -22,6 +22,8 @@ requirements = cfg.get('requirements', '').split()
 dev_requirements = (cfg.get('dev_requirements') or '').split()
 offline_requirements = (cfg.get('offline_requirements') or '').split()
 distributed_requirements = (cfg.get('distributed_requirements') or '').split()
+onnx_requirements = (cfg.get('onnx_requirements') or '').split()
+export_requirements = (cfg.get('export_requirements') or '').split()
 min_python = cfg['min_python']
 lic = licenses.get(cfg['license'].lower(), (cfg['license'], None))
 
@@ -38,7 +40,8 @@ setuptools.setup(
     include_package_data=True,
     package_data={cfg['lib_path']: ['assets/*']},
     install_requires=requirements,
-    extras_require={'dev': dev_requirements, 'offline': offline_requirements, 'distributed': distributed_requirements},
+    extras_require={'dev': dev_requirements, 'offline': offline_requirements, 'distributed': distributed_requirements,
+                    'onnx': onnx_requirements, 'export': export_requirements},
     python_requires='>=' + min_python,
     long_description=open('README.md', encoding='utf-8').read(),
     long_description_content_type='text/markdown',

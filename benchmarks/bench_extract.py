@@ -7,7 +7,10 @@
     batch, as the reference notebook's training loop ran it on every step;
 (b) bert_senti in fp32: `extract_features` as the library runs it (distinct texts once, length-sorted, dynamic padding);
 (c) bert_senti in bf16 (autocast), where the device has it natively, else skipped;
-(d) int8: the fp32 path on a `torch.ao` dynamically quantised copy of the encoder (Linear layers in int8), CPU only.
+(d) int8: the fp32 path on a `torch.ao` dynamically quantised copy of the encoder (Linear layers in int8), CPU only;
+(e) ort_fp32 and ort_int8: the encoder exported to ONNX (`export_onnx`, with ONNX Runtime's transformer fusions) and run by the
+    ONNX Runtime engine (`OnnxClassifier.outputs`: the same distinct, length-sorted batches), in fp32 and with int8 matrix
+    products (`quantize_dynamic`); CPU only, mean pooling (the torch paths compute [CLS] and mean in the same forward).
 The ceiling: the machine's matrix-multiply rate (GFLOP/s) in fp32, bf16 and int8 on this encoder's layer shapes, measured in the
 same run, so each path's share of its ceiling is (real tokens/s x FLOPs per token) / ceiling.
 The gate: a path qualifies if its pooled features are within cosine 0.999 of fp32 for every review and, with --gate-data (a real
@@ -31,6 +34,8 @@ from bert_senti.data import read_table, load_corpus
 from bert_senti.device import MIN_COS, autocast, candidate_precisions, cos_min, pick_device
 from bert_senti.backbone import Backbone, default_max_tokens, extract_features, load_backbone
 from bert_senti.train import train_head
+from bert_senti.head import SentimentHead
+from bert_senti.classifier import SentimentClassifier
 
 GATE_POINTS = 0.3
 
@@ -103,7 +108,8 @@ def matmul_ceiling(config, device, tokens=2048, repeats=5) -> dict:
 def time_breakdown(backbone, texts, device, config, max_tokens=None, top=6) -> dict:
     "Where fp32 extraction's time goes (CPU profiler, self time): the Linear products and the rate they reach, attention, the rest; and the padding share."
     from torch.profiler import profile, ProfilerActivity
-    from bert_senti.collate import encode, processed_tokens, sorted_batches
+    from bert_senti.core import sorted_batches
+    from bert_senti.collate import encode, processed_tokens
     ids = encode(backbone.tokenizer, list(dict.fromkeys(texts)), 512, 'head')
     lengths = [len(i) for i in ids]
     padded = processed_tokens(lengths, sorted_batches(lengths, 64, max_tokens or default_max_tokens('fp32')))
@@ -131,13 +137,29 @@ def head_epoch_seconds(n, hidden_size, epochs=3) -> float:
     start = time.perf_counter(); train_head(x, y, x[:500], y[:500], epochs=epochs, progress=False)
     return (time.perf_counter() - start) / epochs
 
-def gate_accuracy(backbones, data, device, seed=42) -> dict:
+def ort_engines(backbone, work) -> dict:
+    "ONNX Runtime engines of `backbone` (mean pooling, a random head): {'ort_fp32': fused fp32 graph, 'ort_int8': its int8 copy}."
+    from bert_senti.export import export_onnx, quantize_graph
+    from bert_senti.engine import GRAPH, OnnxClassifier, ort_session
+    clf = SentimentClassifier(backbone, SentimentHead(backbone.hidden_size), 'mean', backbone.max_length, device='cpu', precision='fp32')
+    path = export_onnx(clf, Path(work)/'onnx', precision='fp32')
+    fp32 = OnnxClassifier.from_pretrained(path)
+    int8 = OnnxClassifier(ort_session(quantize_graph(path/GRAPH, Path(work)/'int8.onnx')), fp32.tokenizer, fp32.config)
+    fused = json.loads((path/'config.json').read_text())['fused']
+    return dict(ort_fp32=fp32, ort_int8=int8), fused
+
+def path_features(path, texts, device, max_tokens=None) -> dict:
+    "{'cls': tensor or None, 'mean': tensor} of one path: (backbone, precision) for torch, an `OnnxClassifier` for ONNX Runtime."
+    if not isinstance(path, tuple): return dict(cls=None, mean=torch.from_numpy(path.outputs(texts, ('features',))['features']))
+    bb, precision = path
+    return extract_features(bb, texts, ('cls', 'mean'), max_length=512, max_tokens=max_tokens, progress=False, device=device, precision=precision)
+
+def gate_accuracy(paths, data, device, seed=42) -> dict:
     "Held-out accuracy of the same logistic regression (C chosen on fp32's validation split) on each path's mean-pooled features."
     from sklearn.linear_model import LogisticRegression
     corpus = load_corpus(data, valid_pct=0.1, test_pct=0.15, seed=seed)
     y = {k: np.array(v['label']) for k, v in corpus.items()}
-    feats = {path: {k: extract_features(bb, list(v['text']), 'mean', progress=False, device=device, precision=precision)['mean'].numpy()
-                    for k, v in corpus.items()} for path, (bb, precision) in backbones.items()}
+    feats = {name: {k: path_features(path, list(v['text']), device)['mean'].numpy() for k, v in corpus.items()} for name, path in paths.items()}
     fit = lambda x, C: LogisticRegression(C=C, max_iter=5000).fit(x['train'], y['train'])
     C = max((0.1, 1.0, 10.0), key=lambda c: fit(feats['fp32'], c).score(feats['fp32']['validation'], y['validation']))
     out = {path: float(fit(x, C).score(x['test'], y['test'])) for path, x in feats.items()}
@@ -154,12 +176,14 @@ def parse_args(argv=None):
     p.add_argument('--device', default='auto', help='auto, cpu, cuda or mps')
     p.add_argument('--max-tokens', type=int, default=None, help="bert_senti's padded positions per batch (default: the library's for each precision)")
     p.add_argument('--skip-int8', action='store_true', help='do not time the int8 path')
+    p.add_argument('--skip-ort', action='store_true', help='do not time the ONNX Runtime paths')
     p.add_argument('--gate-data', help='corpus for the accuracy half of the gate (slow: extracts it once per path)')
     p.add_argument('--rounds', type=int, default=5, help='interleaved rounds of ceiling and paths; medians are reported')
     p.add_argument('--json', action='store_true', help='print one JSON object')
     return p.parse_args(argv)
 
-def main(data, n=256, model=None, random_bert_base=False, max_tokens=None, skip_int8=False, json_=False, device='auto', gate_data=None, rounds=5):
+def main(data, n=256, model=None, random_bert_base=False, max_tokens=None, skip_int8=False, json_=False, device='auto', gate_data=None, rounds=5,
+         skip_ort=False):
     "Measure the ceiling and every path on the same texts; print speeds, ratios, shares of the ceiling, the gate and a projection."
     device = pick_device(device)
     texts = list(read_table(data)['text'][:n])
@@ -178,14 +202,20 @@ def main(data, n=256, model=None, random_bert_base=False, max_tokens=None, skip_
     for name, (bb, precision) in paths.items():
         bb.model.to(device); bb.resolve_precision(device, precision)    # a forced precision's gate check is not timed
         with autocast(device, precision): warm_up(bb, device)
+    if device.type == 'cpu' and not skip_ort:
+        import tempfile
+        engines, res['ort_fused'] = ort_engines(backbone, tempfile.mkdtemp())
+        paths.update(engines)
+        for e in engines.values(): e.outputs(texts[:8], ('features',))                    # first-call costs, untimed
+    ceiling_of = lambda name: {'ort_fp32': 'fp32', 'ort_int8': 'int8'}.get(name, name)
     feats, seconds, ceilings, shares, rss = {}, {k: [] for k in paths}, [], {k: [] for k in paths}, {}
     for r in range(rounds):
         ceilings.append(matmul_ceiling(config, device))
-        for name, (bb, precision) in paths.items():
-            extract = lambda: extract_features(bb, texts, ('cls', 'mean'), max_length=512, max_tokens=max_tokens, progress=False, device=device, precision=precision)
-            feats[name], s = timed(extract, device)
+        for name, path in paths.items():
+            feats[name], s = timed(lambda: path_features(path, texts, device, max_tokens), device)
             seconds[name].append(s); rss[name] = peak_rss_mb()
-            shares[name].append(real_tokens / s * res['flops_per_token'] / 1e9 / ceilings[-1][name if name in ceilings[-1] else 'fp32'])
+            c = ceilings[-1].get(ceiling_of(name), ceilings[-1]['fp32'])
+            shares[name].append(real_tokens / s * res['flops_per_token'] / 1e9 / c)
     res['ceiling_gflops'] = {p: float(np.median([c[p] for c in ceilings])) for p in ceilings[0]}
     res['ceiling_gflops_rounds'] = {p: [c[p] for c in ceilings] for p in ceilings[0]}
     table = {name: dict(seconds=float(np.median(s)), tok_s=real_tokens / float(np.median(s)), peak_rss_mb=rss[name],
@@ -196,8 +226,8 @@ def main(data, n=256, model=None, random_bert_base=False, max_tokens=None, skip_
     fits = torch.from_numpy(lengths <= 500)
     for name, t in table.items():
         t['ratio'] = t['tok_s'] / res['ref_tok_s']
-        t['cos_min_to_fp32'] = min(cos_min(feats[name][p], feats['fp32'][p]) for p in ('cls', 'mean'))
-        t['cos_min_to_reference'] = cos_min(feats[name]['cls'][fits], ref_feats[fits])
+        t['cos_min_to_fp32'] = min(cos_min(feats[name][p], feats['fp32'][p]) for p in ('cls', 'mean') if feats[name][p] is not None)
+        t['cos_min_to_reference'] = cos_min(feats[name]['cls'][fits], ref_feats[fits]) if feats[name]['cls'] is not None else None
     # today's keys, kept
     res.update(ours_s=table['fp32']['seconds'], ours_tok_s=table['fp32']['tok_s'], ours_peak_rss_mb=table['fp32']['peak_rss_mb'],
                ratio=table['fp32']['ratio'], ours_cos_min=table['fp32']['cos_min_to_reference'])
@@ -244,4 +274,4 @@ def main(data, n=256, model=None, random_bert_base=False, max_tokens=None, skip_
 
 if __name__ == '__main__':
     a = parse_args()
-    main(a.data, a.n, a.model, a.random_bert_base, a.max_tokens, a.skip_int8, a.json, a.device, a.gate_data, a.rounds)
+    main(a.data, a.n, a.model, a.random_bert_base, a.max_tokens, a.skip_int8, a.json, a.device, a.gate_data, a.rounds, a.skip_ort)

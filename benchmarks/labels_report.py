@@ -26,7 +26,8 @@ from bert_senti.data import load_corpus
 from bert_senti.backbone import load_backbone, extract_features
 from bert_senti.train import train_head, train_hybrid
 from bert_senti.finetune import finetune
-from bert_senti.evaluate import calibration_error, fit_temperature, metrics, predict_logits, tfidf_baseline
+from bert_senti.core import calibration_error, metrics
+from bert_senti.evaluate import fit_temperature, predict_logits, tfidf_baseline
 
 def scored(name, head, feats, labels, texts, names, start, **extra) -> dict:
     "Test metrics of a trained head, calibrated on validation, with the test ECE before and after."

@@ -10,7 +10,7 @@ __all__ = ['FRONT_DOOR']
 import importlib
 FRONT_DOOR = dict(SentimentClassifier='classifier', TrainSettings='classifier', train_classifier='classifier',
                   load_classifier='classifier', load_backbone='backbone', load_corpus='data', read_table='data',
-                  predict_file='score', BertSentiError='core')
+                  predict_file='score', BertSentiError='core', OnnxClassifier='engine')
 
 def __getattr__(name):
     "The front door's names, imported from their chapters' modules on first use."

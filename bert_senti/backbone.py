@@ -12,7 +12,7 @@ import torch
 from fastcore.basics import patch, store_attr
 from tqdm.auto import tqdm
 from transformers import AutoModel, BertConfig, BertModel
-from .core import BertSentiError, check_texts, from_hub_or_dir, layer_count, sample_texts
+from .core import BertSentiError, check_texts, from_hub_or_dir, layer_count, sample_texts, sorted_batches
 from .device import (
     MIN_COS, PRECISIONS, autocast, candidate_precisions, cos_min, pick_device, precision_record_path,
     remembered_precision)
@@ -21,7 +21,7 @@ from .cache import (
     cache_key, load_cached, remembered_fingerprint, store_features, tokenizer_fingerprint, weight_files,
     weights_record_path)
 from .tokenizer import DEFAULT_MODEL, load_tokenizer
-from .collate import encode, sorted_batches
+from .collate import encode
 
 # %% auto #0
 __all__ = ['POOLINGS', 'MEAN_POOLED', 'log', 'Backbone', 'load_backbone', 'tiny_bert', 'pool', 'default_pooling',
@@ -139,13 +139,14 @@ def pool(hidden,         # hidden states, (batch, length, hidden)
          input_ids,      # the token ids, to check that position 0 is `[CLS]`
          pooling,        # 'cls' or 'mean'
          cls_id=None,    # the tokenizer's `[CLS]` id (None: the encoder has none, only 'mean' works)
+         check=True,     # check that position 0 holds `[CLS]` (an exported graph leaves it to its tokenizer)
         ):
     "One vector per text: the hidden state at the `[CLS]` position, or the mean over real tokens."
     if pooling == 'mean':
         mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
         return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1)
     if pooling != 'cls': raise BertSentiError(f"Unknown pooling {pooling!r}: use one of {POOLINGS}.")
-    if cls_id is None or not bool((input_ids[:, 0] == cls_id).all()):
+    if check and (cls_id is None or not bool((input_ids[:, 0] == cls_id).all())):
         raise BertSentiError(
             "This tokenizer does not put a [CLS] token at position 0, so there is no [CLS] vector: use pooling='mean'."
         )

@@ -4,27 +4,28 @@
 
 # %% ../nbs/11_classifier.ipynb #a9e9ae13
 from __future__ import annotations
-import difflib, os
+import difflib, hashlib, json, os
 from dataclasses import asdict, dataclass, fields, replace
 import numpy as np
 import torch
 from fastcore.basics import patch, store_attr
 from .core import (
-    DEFAULT_DATA, DEFAULT_MODEL, LABEL_NAMES, BertSentiError, check_texts, label_id, layer_count)
+    DEFAULT_DATA, DEFAULT_MODEL, LABEL_NAMES, BertSentiError, calibration_error, check_texts, layer_count,
+    metrics as split_metrics, Predictor)
 from .device import device_name, pick_device
 from .backbone import default_pooling, extract_features, load_backbone
+from .cache import feature_identity, weights_fingerprint
 from .finetune import finetune as finetune_top, split_at
 from .checkpoint import read_classifier, save_classifier
 from .train import check_class_weight, metric_key, train_head, train_hybrid
-from .evaluate import (
-    calibration_error, evaluate, fit_temperature, metrics as split_metrics, predict_logits, predict_proba)
+from .evaluate import fit_temperature, predict_logits, predict_proba
 
 # %% auto #0
 __all__ = ['SentimentClassifier', 'load_classifier', 'TrainSettings', 'train_settings', 'check_settings', 'training_corpus',
            'fit_classifier_head', 'calibrated_scores', 'run_record', 'train_classifier']
 
 # %% ../nbs/11_classifier.ipynb #7b1850d2
-class SentimentClassifier:
+class SentimentClassifier(Predictor):
     "An encoder, a trained head, the class names and the settings that tie them together."
     def __init__(self,
                  backbone,                 # the `Backbone` the head reads
@@ -62,36 +63,34 @@ class SentimentClassifier:
         probs = predict_proba(self.head, self._features(checked, bs), texts=checked, temperature=self.temperature)
         return probs[0] if isinstance(texts, str) else probs
 
-    def predict(self,
-                texts,               # one text, or a list of them
-                bs=64,               # texts per forward pass
-                details:bool=False,  # return `{'text', 'label', 'probability'}` dicts instead of labels
-               ):
-        "The label of one text, or a list of labels (with `details`: dicts that add the text and its probability)."
-        checked = check_texts(texts)
-        probs = self.predict_proba(checked, bs)
-        labels = [self.label_names[int(i)] for i in probs.argmax(1)]
-        if details: labels = [dict(text=t, label=l, probability=float(p.max()))
-                              for t, l, p in zip(checked, labels, probs)]
-        return labels[0] if isinstance(texts, str) else labels
+    def export_onnx(self,
+                    path,                 # the directory to write (replaced only once complete)
+                    precision:str='auto', # 'auto' (int8 if it passes the gate and is faster), 'fp32' or 'int8'
+                    **kwargs,             # `fuse`, `opset`: see `export_onnx` (ONNX export chapter)
+                   ):
+        "Write the classifier as one ONNX graph with its tokenizer, to predict without PyTorch (ONNX export chapter)."
+        from bert_senti.export import export_onnx   # the exporter and ONNX Runtime load only when exporting
+        return export_onnx(self, path, precision, **kwargs)
 
-    __call__ = predict
-
-    def predict_file(self,
-                     data,     # a TSV, CSV, JSON Lines or Parquet file, or a directory of them
-                     out,      # the output file, Parquet or CSV by its suffix
-                     **kwargs, # `text_column`, `skip_bad`, `chunk_rows`, `encoding`, `prefix`, `bs`, `progress`
-                    ) -> dict:
-        "Score every row of `data` into `out` in resumable chunks (`predict_file`, Scoring files chapter)."
-        from bert_senti.score import predict_file    # the file readers load only when a file is scored
-        return predict_file(self, data, out, **kwargs)
+    @property
+    def fingerprint(self) -> str:
+        "SHA-256 naming what the classifier computes (weights, settings, device type and precision), for resuming jobs."
+        device = pick_device(self.device)
+        features = feature_identity(self.backbone, self.pooling, self.max_length, self.truncation, self.layers,
+                                    self.backbone.resolve_precision(device, self.precision))
+        settings = dict(features, labels=self.label_names, device=device.type, head=self.head.extra_repr())
+        return hashlib.sha256(json.dumps([weights_fingerprint(self.head), settings], sort_keys=True).encode()
+                             ).hexdigest()
 
     @classmethod
     def from_pretrained(cls,
                         path,      # a directory written by `save_pretrained`, or a hub id where the hub is reachable
                         **kwargs,  # `backbone`, `check_fingerprint`, `device`, `precision`: see `load_classifier`
                        ) -> SentimentClassifier:
-        "Load a saved classifier, checked file by file (`load_classifier`)."
+        """Load a saved classifier, checked file by file (`load_classifier`); an exported directory loads as an
+        `OnnxClassifier` (ONNX Runtime engine chapter)."""
+        from bert_senti.engine import OnnxClassifier, is_exported   # no torch, loads nothing until asked
+        if is_exported(path): return OnnxClassifier.from_pretrained(path, **kwargs)
         return load_classifier(path, **kwargs)
 
     def __repr__(self):
@@ -118,23 +117,6 @@ def save_pretrained(self:SentimentClassifier,
     return save_classifier(self, path, include_encoder)
 
 SentimentClassifier.save = SentimentClassifier.save_pretrained
-
-# %% ../nbs/11_classifier.ipynb #d1c3ca33
-@patch
-def evaluate(self:SentimentClassifier,
-             texts,    # the texts to score
-             labels,   # their true labels: the classifier's class names (or their indices)
-             k:int=5,  # how many confidently wrong texts to list
-            ) -> dict:
-    """Accuracy, macro-F1, per-class scores, confusion matrix and calibration error on `texts` with true `labels`, plus
-    the `k` most confidently wrong."""
-    texts = check_texts(texts); labels = list(labels)
-    if len(labels) != len(texts):
-        raise BertSentiError(f"{len(texts)} texts but {len(labels)} labels: pass one label per text.")
-    y = torch.tensor([label_id(l, f"label at index {i}: ", self.label_names) for i, l in enumerate(labels)])
-    return evaluate(
-        self.head, self._features(texts), y, texts=texts, label_names=self.label_names, k=k,
-        temperature=self.temperature)
 
 # %% ../nbs/11_classifier.ipynb #eb696b0f
 @dataclass

@@ -5,7 +5,7 @@
 # %% ../nbs/14_cli.ipynb #686a546e
 from __future__ import annotations
 import argparse, ast, importlib.util, io, logging, os, sys, tokenize, warnings
-from json import dumps
+from json import dumps, loads
 from pathlib import Path
 from inspect import signature
 from fastcore.meta import delegates
@@ -14,7 +14,7 @@ from .core import DEFAULT_DATA, DEFAULT_MODEL, BertSentiError, decode_text
 
 # %% auto #0
 __all__ = ['DOCS', 'HELP', 'FILE_DOCS', 'CLI_NAMES', 'CLI_PARSE', 'TRAIN_HELP', 'COMMANDS', 'source_node', 'option_docs',
-           'setting_fields', 'train', 'train_parser', 'evaluate_cmd', 'predict', 'main', 'console']
+           'setting_fields', 'train', 'train_parser', 'evaluate_cmd', 'predict', 'export', 'main', 'console']
 
 # %% ../nbs/14_cli.ipynb #c24ca4be
 def source_node(module:str, # a bert_senti module's name, e.g. 'classifier'
@@ -40,7 +40,9 @@ def option_docs(module:str, # a bert_senti module's name, e.g. 'classifier'
 # %% ../nbs/14_cli.ipynb #6c7e47a3
 DOCS = option_docs('classifier', 'train_classifier') | option_docs('classifier', 'TrainSettings')
 HELP = dict(
-    classifier='directory written by `bert-senti train` (or a hub id of one, where the hub is reachable)',
+    classifier=('directory written by `bert-senti train` or `bert-senti export` (or a hub id of one, where the hub is'
+                ' reachable)'),
+    engine='auto (by what the directory holds), torch, or onnx (an exported classifier: no PyTorch is loaded)',
     data=DOCS['data'],
     device=DOCS['device'],
     precision=DOCS['precision'],
@@ -130,10 +132,17 @@ def _classifier_dir(classifier:str) -> str:
 def _load(classifier:Param(HELP['classifier'], str)=None,
           model:Param(HELP['model_at'], str)=None,
           device:Param(HELP['device'], str)='auto',
-          precision:Param(HELP['precision'], str)='auto'):
-    """The saved classifier, with its encoder from `model` when given: the options of every command that loads one
-    (`@delegates` adds them)."""
+          precision:Param(HELP['precision'], str)='auto',
+          engine:Param(HELP['engine'], str)='auto'):
+    """The saved classifier, with its encoder from `model` when given, or an exported one on ONNX Runtime: the options
+    of every command that loads one (`@delegates` adds them)."""
     classifier = _classifier_dir(classifier)
+    if engine not in ('auto', 'torch', 'onnx'):
+        raise BertSentiError(f"Unknown --engine {engine!r}: use auto, torch or onnx.")
+    from bert_senti.engine import OnnxClassifier, check_onnx_options, is_exported    # neither imports torch
+    if engine == 'onnx' or (engine == 'auto' and is_exported(classifier)):
+        check_onnx_options(model, device, precision)
+        return OnnxClassifier.from_pretrained(classifier)
     from bert_senti.backbone import load_backbone
     from bert_senti.classifier import load_classifier
     return load_classifier(
@@ -192,6 +201,7 @@ def _score_file(data, out, encoding, text_column, skip_bad, chunk_rows, prefix, 
         except ImportError:
             raise BertSentiError("--ray needs Ray Data: pip install -e \".[distributed]\" (or pip install "
                                  "'ray[data]').") from None
+        load.pop('engine', None)                             # each actor picks its engine by the directory
         return predict_file_ray(
             _classifier_dir(load.pop('classifier')), data, out, address=ray, actors=actors, **load, **kwargs
         )
@@ -232,6 +242,21 @@ def predict(
     for p in clf.predict(texts, details=True):
         print(dumps(p, ensure_ascii=False) if json else f"{p['label']}\t{p['probability']:.4f}\t{p['text']}")
 
+# %% ../nbs/14_cli.ipynb #52e6e25f
+@delegates(_load, but=['device', 'precision', 'engine'])
+def export(out:Param('directory to write the exported classifier to (graph, tokenizer, config)', str)=None,
+           precision:Param('auto (int8 where it passes the accuracy gate and is faster), fp32 or int8', str)='auto',
+           **kwargs):
+    "Export a saved classifier to ONNX: a directory that predicts with ONNX Runtime, without PyTorch."
+    if not out: raise BertSentiError("Missing --out: name the directory to write the exported classifier to.")
+    path = _load(**kwargs, device='cpu', precision='fp32', engine='torch').export_onnx(out, precision)
+    config = loads((path/'config.json').read_text(encoding='utf-8'))
+    size = sum(f.stat().st_size for f in path.iterdir()) / 1e6
+    t = (config.get('gate') or {}).get('trials', {}).get('int8')
+    print(f"wrote {path}: {config['precision']}, {size:,.1f} MB"
+          + (f"; int8 measured at {t['speedup']:.2f}x fp32's speed, cosine {t['cos_min']:.5f} to fp32 "
+             f"({'passes' if t['passes'] else 'fails'} the gate)" if t else ''))
+
 # %% ../nbs/14_cli.ipynb #1c51a0f8
 def _underscored(arg:str) -> str:
     "`--skip-bad` (or `--skip-bad=x`) as fastcore's parser names it, `--skip_bad`; anything else unchanged."
@@ -240,7 +265,7 @@ def _underscored(arg:str) -> str:
     return f"--{name.replace('-', '_')}{eq}{value}"
 
 # %% ../nbs/14_cli.ipynb #9da23db5
-COMMANDS = {'train': train, 'evaluate': evaluate_cmd, 'predict': predict}
+COMMANDS = {'train': train, 'evaluate': evaluate_cmd, 'predict': predict, 'export': export}
 
 def _parse(name, argv):
     "Parse `argv` for subcommand `name` into its keyword arguments (`--skip-bad` or `--skip_bad` alike)."
@@ -262,10 +287,12 @@ def _log_to_stderr():
 
 # %% ../nbs/14_cli.ipynb #73eb7e69
 def _quiet_transformers():
-    """Keep transformers' progress bars and advisory warnings off the command's output (imported only when a command
-    runs)."""
-    import transformers
-    transformers.logging.set_verbosity_error(); transformers.logging.disable_progress_bar()
+    """Keep transformers' progress bars and advisory warnings off the command's output: set before it is imported (a
+    command with an exported classifier never imports it)."""
+    os.environ.setdefault('TRANSFORMERS_VERBOSITY', 'error'); os.environ.setdefault('HF_HUB_DISABLE_PROGRESS_BARS', '1')
+    if 'transformers' in sys.modules:
+        import transformers
+        transformers.logging.set_verbosity_error(); transformers.logging.disable_progress_bar()
 
 # %% ../nbs/14_cli.ipynb #a81c8ba7
 def main(argv=None):

@@ -8,15 +8,13 @@ import random
 import numpy as np
 import torch
 from fastcore.basics import store_attr
-from .core import BertSentiError, check_texts
+from .core import check_texts, sorted_batches, with_special_tokens
 
 # %% auto #0
-__all__ = ['TRUNCATIONS', 'special_tokens_around', 'encode', 'Collate', 'sorted_batches', 'LengthBucketSampler',
-           'processed_tokens', 'padding_report', 'plot_padding']
+__all__ = ['special_tokens_around', 'encode', 'Collate', 'LengthBucketSampler', 'processed_tokens', 'padding_report',
+           'plot_padding']
 
 # %% ../nbs/04_collate.ipynb #77c9afaa
-TRUNCATIONS = ('head', 'head+tail')
-
 def special_tokens_around(tokenizer # a fast tokenizer
                          ) -> tuple[list[int], list[int]]:
     """The special token ids a tokenizer puts before and after a single text (`[CLS]`/`[SEP]` for BERT, `<s>`/`</s>` for
@@ -35,18 +33,11 @@ def encode(
 ) -> list[list[int]]:
     "Token ids with special tokens of each text, at most `max_length` long, cut by `truncation`."
     texts = check_texts(texts)
-    if truncation not in TRUNCATIONS:
-        raise BertSentiError(f"Unknown truncation {truncation!r}: use one of {TRUNCATIONS}.")
-    if max_length < 3:
-        raise BertSentiError(
-            f"max_length={max_length} leaves no room for text between the special tokens: use at least 3."
-        )
-    if truncation == 'head': return tokenizer(texts, truncation=True, max_length=max_length)['input_ids']
     prefix, suffix = special_tokens_around(tokenizer)
-    budget = max_length - len(prefix) - len(suffix)
-    head = budget // 4
+    with_special_tokens([], prefix, suffix, max_length, truncation)    # refuses a bad truncation or max_length
+    if truncation == 'head': return tokenizer(texts, truncation=True, max_length=max_length)['input_ids']
     bodies = tokenizer(texts, add_special_tokens=False, verbose=False)['input_ids']
-    return [prefix + (b if len(b) <= budget else b[:head] + b[len(b) - (budget - head):]) + suffix for b in bodies]
+    return [with_special_tokens(b, prefix, suffix, max_length, truncation) for b in bodies]
 
 # %% ../nbs/04_collate.ipynb #39f87e63
 class Collate:
@@ -66,19 +57,6 @@ class Collate:
         out = dict(self.tokenizer.pad({'input_ids': ids}, return_tensors='pt'))
         if all(l is not None for l in labels): out['labels'] = torch.tensor(labels, dtype=torch.long)
         return out
-
-# %% ../nbs/04_collate.ipynb #5f61025f
-def sorted_batches(lengths,        # each text's length in tokens
-                   bs,             # at most this many texts per batch
-                   max_tokens=None # at most this many padded positions per batch (None: no limit)
-                  ) -> list[list[int]]:
-    "Indices in batches of at most `bs` texts and `max_tokens` padded positions, longest texts first (for inference)."
-    order = np.argsort(-np.asarray(lengths), kind='stable').tolist()
-    batches, i = [], 0
-    while i < len(order):
-        n = bs if max_tokens is None else max(1, min(bs, max_tokens // max(1, lengths[order[i]])))
-        batches.append(order[i:i+n]); i += n
-    return batches
 
 # %% ../nbs/04_collate.ipynb #4c04d099
 class LengthBucketSampler(torch.utils.data.Sampler):

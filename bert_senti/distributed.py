@@ -50,13 +50,17 @@ class Scorer:
                  decode:bool=False,       # the columns arrive as bytes (text formats) and are decoded here
                  threads:int|None=None,   # torch threads per actor (None: torch's default)
                 ):
+        from bert_senti.engine import OnnxClassifier, is_exported
+        store_attr('text_column,prefix,encoding,skip_bad,bs,decode')
+        if is_exported(classifier):     # the ONNX Runtime engine: no torch in the actor
+            self.clf = OnnxClassifier.from_pretrained(classifier, threads=threads)
+            return
         import torch
         from bert_senti.backbone import load_backbone
         from bert_senti.classifier import load_classifier
         self.clf = load_classifier(
             classifier, backbone=load_backbone(model) if model else None, device=device, precision=precision
         )
-        store_attr('text_column,prefix,encoding,skip_bad,bs,decode')
         if threads:
             torch.set_num_threads(threads)  # Ray's CPU share is for scheduling; this is what torch uses
 
@@ -174,6 +178,8 @@ def predict_file_ray(
     read, scored and rejected."""
     out = Path(out).expanduser()
     files = input_files(data, skip=(out, rejects_path(out)))
+    from bert_senti.engine import check_onnx_options, is_exported    # torch-free: the driver never imports torch
+    if is_exported(classifier): check_onnx_options(**{k: pool.get(k) for k in ('model', 'device', 'precision')})
     ray = start_ray(address)
     ray.data.DataContext.get_current().enable_progress_bars = progress
     logging.getLogger('ray.data').setLevel(logging.INFO if progress else logging.ERROR)

@@ -7,13 +7,13 @@ from __future__ import annotations
 import time
 import numpy as np
 import torch
-from .core import LABEL_NAMES, BertSentiError
+from .core import BertSentiError, calibration_error, default_names, metrics, probability_report
 from .train import check_xy, metric_key, train_head, train_hybrid
 
 # %% auto #0
-__all__ = ['HEADS', 'predict_logits', 'predict_proba', 'default_names', 'metrics', 'calibration_error', 'fit_temperature',
-           'plot_reliability', 'evaluate', 'plot_confusion', 'logreg_reference', 'tfidf_vectorizer', 'tfidf_baseline',
-           'majority_baseline', 'pooling_rows', 'compare_heads', 'best_head']
+__all__ = ['HEADS', 'predict_logits', 'predict_proba', 'fit_temperature', 'plot_reliability', 'evaluate', 'plot_confusion',
+           'logreg_reference', 'tfidf_vectorizer', 'tfidf_baseline', 'majority_baseline', 'pooling_rows',
+           'compare_heads', 'best_head']
 
 # %% ../nbs/09_evaluate.ipynb #97434652
 def predict_logits(head,      # a trained head
@@ -41,56 +41,6 @@ def predict_proba(head,           # a trained head
                  ) -> torch.Tensor:
     "Class probabilities of `head` for features `x`: softmax over its logits divided by `temperature`."
     return (predict_logits(head, x, bs, texts) / temperature).softmax(1)
-
-# %% ../nbs/09_evaluate.ipynb #6aa37ce1
-def default_names(n:int # how many classes
-                 ) -> list:
-    "Class names for bare class indices: ChnSentiCorp's negative/positive for two classes, else the indices as strings."
-    return list(LABEL_NAMES) if n <= 2 else [str(c) for c in range(n)]
-
-# %% ../nbs/09_evaluate.ipynb #e5627e4e
-def metrics(y_true,                  # true labels (class indices)
-            y_pred,                  # predicted labels
-            label_names=None,        # class names, by label (None: negative/positive for two classes, else the indices)
-           ) -> dict:
-    "Accuracy, macro precision/recall/F1 (`macro_f1`), per-class scores and the confusion matrix."
-    from sklearn.metrics import (
-        accuracy_score, confusion_matrix, precision_recall_fscore_support)  # scikit-learn loads only when scoring
-
-    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
-    label_names = default_names(max(y_true.max(), y_pred.max()) + 1) if label_names is None else list(label_names)
-    labels = list(range(len(label_names)))
-    p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=labels, zero_division=0)
-    seen = sorted(
-        set(y_true.tolist()) | set(y_pred.tolist())
-    )  # macro averages over the classes this split has or predicts
-    macro = {k: float(v[seen].mean()) for k, v in dict(precision=p, recall=r, f1=f).items()}
-    return dict(
-        n=len(y_true),
-        accuracy=float(accuracy_score(y_true, y_pred)),
-        **macro,
-        macro_f1=macro['f1'],
-        per_class={
-            n: dict(precision=float(p[i]), recall=float(r[i]), f1=float(f[i]), support=int(s[i]))
-            for i, n in enumerate(label_names)
-        },
-        confusion=confusion_matrix(y_true, y_pred, labels=labels).tolist()
-    )
-
-# %% ../nbs/09_evaluate.ipynb #94b77766
-def calibration_error(probs,      # predicted probabilities, (n, classes)
-                      y,          # true class indices
-                      bins:int=15, # confidence bins of equal width
-                     ) -> float:
-    "Expected calibration error of the top-class probability: the bin-weighted mean of |accuracy - confidence|."
-    probs, y = torch.as_tensor(probs, dtype=torch.float32), torch.as_tensor(y)
-    conf, pred = probs.max(1)
-    right, which = (pred == y).float(), (conf * bins).long().clamp(max=bins - 1)
-    return sum(
-        (which == b).sum().item() / len(y) * abs(right[which == b].mean().item() - conf[which == b].mean().item())
-        for b in range(bins)
-        if (which == b).any()
-    )
 
 # %% ../nbs/09_evaluate.ipynb #a239876b
 def fit_temperature(logits, # validation logits, (n, classes)
@@ -147,19 +97,7 @@ def evaluate(head,                    # a trained head
     "Metrics of `head` on the whole split (x, y), plus its `k` most confidently wrong texts."
     x, y = check_xy(x, y, 'evaluation data')
     probs = predict_proba(head, x, texts=texts, temperature=temperature)
-    pred = probs.argmax(1)
-    label_names = default_names(probs.shape[1]) if label_names is None else list(label_names)
-    result = metrics(y, pred, label_names) | dict(ece=calibration_error(probs, y))
-    wrong = (pred != y).nonzero().flatten()
-    conf = probs.max(1).values[wrong]
-    top = wrong[conf.argsort(descending=True)][:k].tolist()
-    result['confident_errors'] = [
-        dict(
-            index=i, text=texts[i] if texts is not None else None, label=label_names[int(y[i])],
-            predicted=label_names[int(pred[i])], confidence=float(probs[i].max()))
-        for i in top
-    ]
-    return result
+    return probability_report(probs, y, label_names, texts, k)   # the Core chapter's, which the ONNX engine shares
 
 # %% ../nbs/09_evaluate.ipynb #7f34f69c
 def plot_confusion(result,                  # what `evaluate` returns

@@ -9,9 +9,9 @@ import torch
 import torch.nn.functional as F
 from fastcore.basics import store_attr
 from tqdm.auto import tqdm
-from .core import BertSentiError, check_texts, layer_count
+from .core import BertSentiError, check_texts, layer_count, sorted_batches
 from .device import autocast, pick_device
-from .collate import LengthBucketSampler, encode, sorted_batches
+from .collate import LengthBucketSampler, encode
 from .backbone import Backbone, pool
 from .head import SentimentHead
 from .learner import Learner, Progress, training_cbs

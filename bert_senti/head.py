@@ -4,14 +4,14 @@
 
 # %% ../nbs/07_head.ipynb #687644e8
 from __future__ import annotations
-import math, re
+import math
 from collections import Counter
 import torch
 from torch import nn
-from .core import BertSentiError
+from .core import BertSentiError, char_ngrams, tfidf_row
 
 # %% auto #0
-__all__ = ['SentimentHead', 'char_ngrams', 'NgramTfidf', 'HybridHead']
+__all__ = ['SentimentHead', 'NgramTfidf', 'HybridHead']
 
 # %% ../nbs/07_head.ipynb #959c8710
 class SentimentHead(nn.Module):
@@ -63,19 +63,10 @@ class SentimentHead(nn.Module):
                 " another encoder?"
             )
         x = (x - self.mean) / self.std
-        if self.mix: x = (x.view(len(x), self.layers_in, -1) * self.layer_logits.softmax(0)[:, None]).sum(1)
+        if self.mix: x = (x.unflatten(1, (self.layers_in, -1)) * self.layer_logits.softmax(0)[:, None]).sum(1)
         return self.layers(x)
 
     def extra_repr(self): return ', '.join(f'{k}={v}' for k, v in self.config.items())
-
-# %% ../nbs/07_head.ipynb #4121ba1b
-def char_ngrams(text:str,      # one text
-                ngrams=(1, 3), # shortest and longest n-gram, in characters
-               ) -> list[str]:
-    """The character n-grams of `text` for n in `ngrams` (inclusive), lower-cased with white-space runs folded, as
-    scikit-learn's `analyzer='char'`."""
-    text = re.sub(r'\s\s+', ' ', text.lower())
-    return [text[i:i + n] for n in range(ngrams[0], min(ngrams[1], len(text)) + 1) for i in range(len(text) - n + 1)]
 
 # %% ../nbs/07_head.ipynb #14dce98f
 class NgramTfidf:
@@ -99,14 +90,12 @@ class NgramTfidf:
 
     def __call__(self, texts) -> torch.Tensor:
         "A sparse `(len(texts), len(vocab))` TF-IDF matrix."
-        rows, cols, vals = [], [], []
+        idf, rows, cols, vals = self.idf.tolist(), [], [], []
         for r, t in enumerate(texts):
-            counts = Counter(g for g in char_ngrams(t, self.ngrams) if g in self.index)
-            idx = [self.index[g] for g in counts]
-            w = torch.tensor([1 + math.log(c) for c in counts.values()]) * self.idf[idx] if idx else torch.zeros(0)
-            rows += [r] * len(idx); cols += idx; vals.append(w / w.norm().clamp(min=1e-12))
+            c, v = tfidf_row(t, self.index, idf, self.ngrams)
+            rows += [r] * len(c); cols += c; vals += v
         return torch.sparse_coo_tensor(
-            torch.tensor([rows, cols], dtype=torch.long).view(2, -1), torch.cat(vals) if vals else torch.zeros(0),
+            torch.tensor([rows, cols], dtype=torch.long).view(2, -1), torch.tensor(vals, dtype=torch.float32),
             (len(texts), len(self.vocab)), check_invariants=False).coalesce()
 
 # %% ../nbs/07_head.ipynb #7e01854d
@@ -146,8 +135,12 @@ class HybridHead(nn.Module):
                 f" {tuple(x.shape)}."
             )
         self.tfidf.idf = self.idf
-        return torch.sparse.mm(self.tfidf(texts), self.text_weight.T) + self.dense(
-            self.alpha * (x - self.mean) / self.std
-        )
+        return self.combine(self.tfidf(texts), x)
+
+    def combine(self, tfidf, # the texts' TF-IDF rows, sparse or dense, (batch, vocabulary)
+                x,           # their encoder features, (batch, n_in)
+               ):
+        "Logits from TF-IDF rows and encoder features (an exported graph takes the rows as an input)."
+        return torch.mm(tfidf, self.text_weight.T) + self.dense(self.alpha * (x - self.mean) / self.std)
 
     def extra_repr(self): return ', '.join(f'{k}={v}' for k, v in self.config.items())

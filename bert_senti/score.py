@@ -4,19 +4,18 @@
 
 # %% ../nbs/12_score.ipynb #1ac0ae99
 from __future__ import annotations
-import csv, hashlib, io, json, logging, shutil
+import csv, io, json, logging, shutil
 from pathlib import Path
 import pyarrow as pa, pyarrow.parquet as pq
 from tqdm.auto import tqdm
 from .core import FORMATS, TEXT_COLUMNS, BertSentiError, atomic_path, codec_for, data_file, decode_text
-from .device import pick_device
-from .cache import feature_identity, weights_fingerprint
+import numpy as np
 
 # %% auto #0
 __all__ = ['READERS', 'OUT_FORMATS', 'log', 'input_files', 'decode_field', 'text_problem', 'Rows', 'read_tsv', 'read_csv',
            'read_jsonl', 'read_parquet', 'count_rows', 'chunks', 'output_names', 'output_prefix', 'pick_text_column',
-           'score_table', 'classifier_fingerprint', 'job_record', 'open_work', 'write_parts', 'rejects_path',
-           'score_chunk', 'finish', 'chunk_rejects', 'predict_file']
+           'score_table', 'job_record', 'open_work', 'write_parts', 'rejects_path', 'score_chunk', 'finish',
+           'chunk_rejects', 'predict_file']
 
 # %% ../nbs/12_score.ipynb #e84cba30
 def input_files(data,      # a file, or a directory whose files are read in name order
@@ -312,22 +311,11 @@ def score_table(clf,                        # a `SentimentClassifier`
     scored = table.take(pa.array(keep, pa.int64()))
     codec = codec_for(encoding)
     texts = [v.decode(codec) if isinstance(v, bytes) else v for v in (values[i] for i in keep)]
-    probs = clf.predict_proba(texts, bs).numpy() if texts else None
+    probs = np.asarray(clf.predict_proba(texts, bs)) if texts else None
     cols = [pa.array([clf.label_names[int(j)] for j in probs.argmax(1)] if texts else [], pa.string())]
     cols += [pa.array(probs[:, j] if texts else [], pa.float32()) for j in range(len(clf.label_names))]
     for name, col in zip(names, cols): scored = scored.append_column(name, col)
     return scored, bad
-
-# %% ../nbs/12_score.ipynb #a909469b
-def classifier_fingerprint(clf # a `SentimentClassifier`
-                          ) -> str:
-    """SHA-256 naming what `clf` computes: encoder and head weights, pooling, length, truncation, layers, and the device
-    type and precision it runs in."""
-    device = pick_device(clf.device)
-    features = feature_identity(clf.backbone, clf.pooling, clf.max_length, clf.truncation, clf.layers,
-                                clf.backbone.resolve_precision(device, clf.precision))
-    settings = dict(features, labels=clf.label_names, device=device.type, head=clf.head.extra_repr())
-    return hashlib.sha256(json.dumps([weights_fingerprint(clf.head), settings], sort_keys=True).encode()).hexdigest()
 
 # %% ../nbs/12_score.ipynb #d7b7187a
 def job_record(files:list,      # input files
@@ -340,7 +328,7 @@ def job_record(files:list,      # input files
     "What a run computes, to compare with an unfinished run's record before reusing its chunks."
     return dict(
         files=[[str(f.name), f.stat().st_size, f.stat().st_mtime_ns] for f in files], text_column=text_column,
-        chunk_rows=chunk_rows, encoding=encoding, prefix=prefix, classifier=classifier_fingerprint(clf))
+        chunk_rows=chunk_rows, encoding=encoding, prefix=prefix, classifier=clf.fingerprint)
 
 # %% ../nbs/12_score.ipynb #e0abb996
 def open_work(out:Path, # the output file

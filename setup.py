@@ -24,6 +24,7 @@ offline_requirements = (cfg.get('offline_requirements') or '').split()
 distributed_requirements = (cfg.get('distributed_requirements') or '').split()
 onnx_requirements = (cfg.get('onnx_requirements') or '').split()
 export_requirements = (cfg.get('export_requirements') or '').split()
+serve_requirements = (cfg.get('serve_requirements') or '').split()
 min_python = cfg['min_python']
 lic = licenses.get(cfg['license'].lower(), (cfg['license'], None))
 
@@ -41,7 +42,8 @@ setuptools.setup(
     package_data={cfg['lib_path']: ['assets/*']},
     install_requires=requirements,
     extras_require={'dev': dev_requirements, 'offline': offline_requirements, 'distributed': distributed_requirements,
-                    'onnx': onnx_requirements, 'export': export_requirements},
+                    'onnx': onnx_requirements, 'export': export_requirements,
+                    'serve': serve_requirements},
     python_requires='>=' + min_python,
     long_description=open('README.md', encoding='utf-8').read(),
     long_description_content_type='text/markdown',

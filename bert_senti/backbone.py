@@ -12,7 +12,8 @@ import torch
 from fastcore.basics import patch, store_attr
 from tqdm.auto import tqdm
 from transformers import AutoModel, BertConfig, BertModel
-from .core import BertSentiError, check_texts, from_hub_or_dir, layer_count, sample_texts, sorted_batches
+from .core import (
+    BATCH_COST, BertSentiError, check_texts, from_hub_or_dir, layer_count, sample_texts, sorted_batches)
 from .device import (
     MIN_COS, PRECISIONS, autocast, candidate_precisions, cos_min, pick_device, precision_record_path,
     remembered_precision)
@@ -288,7 +289,7 @@ def encode_pass(backbone,      # the `Backbone` to run
     out = {p: np.empty((len(ids), backbone.hidden_size * layers), dtype=np.float32) for p in poolings}
     backbone.model.to(device)
     with torch.inference_mode():
-        batches = sorted_batches([len(i) for i in ids], bs, max_tokens)
+        batches = sorted_batches([len(i) for i in ids], bs, max_tokens, BATCH_COST)
         for b in tqdm(batches, desc='extracting features', unit='batch', disable=not progress, leave=False):
             pooled = _forward(backbone, [ids[i] for i in b], poolings, backbone.tokenizer.cls_token_id, device,
                               precision, layers)

@@ -13,8 +13,9 @@ from fastcore.script import Param, anno_parser, store_true
 from .core import DEFAULT_DATA, DEFAULT_MODEL, BertSentiError, decode_text
 
 # %% auto #0
-__all__ = ['DOCS', 'HELP', 'FILE_DOCS', 'CLI_NAMES', 'CLI_PARSE', 'TRAIN_HELP', 'COMMANDS', 'source_node', 'option_docs',
-           'setting_fields', 'train', 'train_parser', 'evaluate_cmd', 'predict', 'export', 'main', 'console']
+__all__ = ['DOCS', 'HELP', 'FILE_DOCS', 'SERVE_DOCS', 'CLI_NAMES', 'CLI_PARSE', 'TRAIN_HELP', 'COMMANDS', 'source_node',
+           'option_docs', 'setting_fields', 'train', 'train_parser', 'evaluate_cmd', 'predict', 'export', 'serve_cmd',
+           'main', 'console']
 
 # %% ../nbs/14_cli.ipynb #c24ca4be
 def source_node(module:str, # a bert_senti module's name, e.g. 'classifier'
@@ -30,6 +31,8 @@ def option_docs(module:str, # a bert_senti module's name, e.g. 'classifier'
                ) -> dict:
     "The docments (the `# comment` after each parameter or field) of `name` in bert_senti's `module`, not imported."
     lines, node = source_node(module, name)
+    if isinstance(node, ast.ClassDef) and not any(isinstance(n, ast.AnnAssign) for n in node.body):
+        node = next(n for n in node.body if getattr(n, 'name', None) == '__init__')   # a class: its constructor
     seg = '\n'.join(lines[node.lineno - 1:node.end_lineno])   # whole lines: the last comment too
     comments = {t.start[0]: t.string.lstrip('#').strip()
                 for t in tokenize.generate_tokens(io.StringIO(seg).readline) if t.type == tokenize.COMMENT}
@@ -54,6 +57,7 @@ HELP = dict(
 )
 FILE_DOCS = {**option_docs('distributed', 'scoring_pool'), **option_docs('distributed', 'predict_file_ray'),
              **option_docs('score', 'predict_file')}
+SERVE_DOCS = option_docs('serve', 'serve') | option_docs('serve', 'serve_app') | option_docs('serve', 'MicroBatcher')
 
 # %% ../nbs/14_cli.ipynb #01537a9b
 def _names(labels:str|None) -> list|None:
@@ -257,6 +261,25 @@ def export(out:Param('directory to write the exported classifier to (graph, toke
           + (f"; int8 measured at {t['speedup']:.2f}x fp32's speed, cosine {t['cos_min']:.5f} to fp32 "
              f"({'passes' if t['passes'] else 'fails'} the gate)" if t else ''))
 
+# %% ../nbs/14_cli.ipynb #69dd5d0d
+@delegates(_load)
+def serve_cmd(host:Param(SERVE_DOCS['host'], str)='127.0.0.1',
+              port:Param(SERVE_DOCS['port'], int)=8000,
+              max_batch:Param(SERVE_DOCS['max_batch'], int)=32,
+              max_wait_ms:Param(SERVE_DOCS['max_wait_ms'], float)=20,
+              max_queue:Param(SERVE_DOCS['max_queue'], int)=1024,
+              max_texts:Param(SERVE_DOCS['max_texts'], int)=64,
+              max_chars:Param(SERVE_DOCS['max_chars'], int)=5000,
+              access_log:Param(SERVE_DOCS['access_log'], store_true)=False,
+              drain_s:Param(SERVE_DOCS['drain_s'], float)=30,
+              **kwargs):
+    "Serve a saved classifier over HTTP (POST /v1/predict, /v1/labels, /healthz, /metrics, and a page at /)."
+    try: from bert_senti.serve import serve
+    except ImportError as e:
+        raise BertSentiError(f"serve needs uvicorn and starlette ({e}): pip install -e \".[serve]\".") from None
+    serve(_load(**kwargs), host, port, access_log, drain_s, max_batch=max_batch, max_wait_ms=max_wait_ms,
+          max_queue=max_queue, max_texts=max_texts, max_chars=max_chars)
+
 # %% ../nbs/14_cli.ipynb #1c51a0f8
 def _underscored(arg:str) -> str:
     "`--skip-bad` (or `--skip-bad=x`) as fastcore's parser names it, `--skip_bad`; anything else unchanged."
@@ -265,7 +288,7 @@ def _underscored(arg:str) -> str:
     return f"--{name.replace('-', '_')}{eq}{value}"
 
 # %% ../nbs/14_cli.ipynb #9da23db5
-COMMANDS = {'train': train, 'evaluate': evaluate_cmd, 'predict': predict, 'export': export}
+COMMANDS = {'train': train, 'evaluate': evaluate_cmd, 'predict': predict, 'export': export, 'serve': serve_cmd}
 
 def _parse(name, argv):
     "Parse `argv` for subcommand `name` into its keyword arguments (`--skip-bad` or `--skip_bad` alike)."

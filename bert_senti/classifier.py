@@ -4,7 +4,7 @@
 
 # %% ../nbs/11_classifier.ipynb #a9e9ae13
 from __future__ import annotations
-import difflib, hashlib, json, os
+import difflib, hashlib, json, os, warnings
 from dataclasses import asdict, dataclass, fields, replace
 import numpy as np
 import torch
@@ -18,6 +18,8 @@ from .cache import feature_identity, weights_fingerprint
 from .finetune import finetune as finetune_top, split_at
 from .checkpoint import read_classifier, save_classifier
 from .train import check_class_weight, metric_key, train_head, train_hybrid
+from .crossval import (
+    SELECTIONS, accuracy_interval, estimate_warnings, selection_mode, train_hybrid_cv, train_linear_cv)
 from .evaluate import fit_temperature, predict_logits, predict_proba
 
 # %% auto #0
@@ -48,8 +50,10 @@ class SentimentClassifier(Predictor):
             raise BertSentiError(f"The head has {head.n_out} outputs for {len(label_names)} label names.")
         store_attr(); self.label_names = list(label_names); self.metrics = metrics or {}
 
-    def _features(self, texts, bs=64) -> torch.Tensor:
-        "The head's input for checked `texts`, extracted with this classifier's settings."
+    def features(self, texts, # checked texts (a list)
+                 bs=64,           # texts per forward pass
+                ) -> torch.Tensor:
+        "The head's input for `texts`, `(n, n_in)`: pooled encoder features, with this classifier's settings."
         return extract_features(self.backbone, texts, self.pooling, self.max_length, self.truncation, bs=bs,
                                 progress=False, device=self.device, precision=self.precision,
                                 layers=self.layers)[self.pooling]
@@ -60,7 +64,7 @@ class SentimentClassifier(Predictor):
                      ) -> torch.Tensor:
         "Class probabilities: `(classes,)` for one text, `(n, classes)` for a list, in input order."
         checked = check_texts(texts)
-        probs = predict_proba(self.head, self._features(checked, bs), texts=checked, temperature=self.temperature)
+        probs = predict_proba(self.head, self.features(checked, bs), texts=checked, temperature=self.temperature)
         return probs[0] if isinstance(texts, str) else probs
 
     def export_onnx(self,
@@ -139,6 +143,7 @@ class TrainSettings:
     lr_encoder: float = 5e-5       # peak learning rate of the fine-tuned encoder layers
     class_weight: list = None      # None, 'balanced' (inverse class shares), or one weight per class (comma-separated)
     metric: str = 'accuracy'       # what picks the best epoch and the head's settings: accuracy or macro_f1
+    selection: str = 'auto'        # how the head's settings are chosen: cv, holdout, or auto (cv below 1,000 texts)
     calibrate: bool = True         # fit a temperature on the validation split so the probabilities are calibrated
     text_column: str = None        # the texts' column (default: text, text_a, content, review or sentence)
     label_column: str = None       # the labels' column (default: label, labels, sentiment, emotion, class, category)
@@ -169,6 +174,11 @@ def check_settings(s:TrainSettings # the settings to check
     "Settings that contradict each other refused with the fix, before any data or encoder loads; counts made numbers."
     metric_key(s.metric)
     check_class_weight(s.class_weight)
+    if s.selection not in SELECTIONS:
+        raise BertSentiError(f"selection={s.selection!r}: pass one of {', '.join(SELECTIONS)}.")
+    if s.selection == 'cv' and (s.hidden or s.mix or s.dropout or layer_count(s.finetune)):
+        raise BertSentiError("selection='cv' fits a linear or hybrid head by cross-validated regression: drop hidden, "
+                             "dropout, mix and finetune, or use selection='holdout'.")
     if s.ngrams and (s.hidden or s.mix or s.dropout):
         raise BertSentiError("The hybrid head (ngrams) is one linear model over n-grams and features: drop hidden, "
                              "dropout and mix, or drop ngrams.")
@@ -184,21 +194,30 @@ def training_corpus(data,                # what `load_corpus` reads, or a list o
                     labels,              # with a list of texts: their labels
                     s:TrainSettings,     # the checked settings (seed, columns, label names, encoding)
                    ) -> tuple:
-    "`(texts, labels, class names, training count per class)`; refused when a class has no training text."
+    """`(texts, labels, class names, training count per class, settings)`, `selection` resolved (`selection_mode`):
+    with `cv`, no text is held out; refused when a class has no training text."""
     from bert_senti.data import load_corpus     # `datasets` loads only when training: predicting never needs it
     if labels is None and isinstance(data, (list, np.ndarray)):
         raise BertSentiError("A list of texts needs its labels: train_classifier(texts, labels, ...).")
-    corpus = load_corpus(data if labels is None else (data, labels), seed=s.seed, encoding=s.encoding,
-                         text_column=s.text_column, label_column=s.label_column, labels=s.label_names)
+    read = lambda pct: load_corpus(data if labels is None else (data, labels), valid_pct=pct, seed=s.seed,
+                                   encoding=s.encoding, text_column=s.text_column, label_column=s.label_column,
+                                   labels=s.label_names)
+    corpus = read(0)
+    s = replace(s, selection=selection_mode(s, len(set(corpus['train']['text'])), 'validation' in corpus))
+    if s.selection == 'holdout' and 'validation' not in corpus: corpus = read(0.1)
     names = corpus['train'].features['label'].names
     counts = np.bincount(corpus['train']['label'], minlength=len(names))
     if (counts == 0).any():
         raise BertSentiError(f"Class {names[int(np.argmin(counts))]!r} has no training texts: add some, or leave it "
                              "out of label_names (--labels).")
-    if 'validation' not in corpus:
-        raise BertSentiError("Training needs a validation split: give the data one, or keep valid_pct above 0.")
+    distinct = np.array([len(set(t for t, l in zip(corpus['train']['text'], corpus['train']['label']) if l == c))
+                         for c in range(len(names))])
+    if (distinct == 1).any():
+        raise BertSentiError(f"Class {names[int(np.argmin(distinct))]!r} has 1 distinct labelled text: a classifier "
+                             "needs at least 2 of each class (8 or more to be useful); label more, or leave it out "
+                             "(--labels).")
     return ({k: list(v['text']) for k, v in corpus.items()}, {k: torch.tensor(v['label']) for k, v in corpus.items()},
-            names, counts)
+            names, counts, s)
 
 # %% ../nbs/11_classifier.ipynb #bdaae118
 def fit_classifier_head(feats:dict,       # features per split
@@ -209,15 +228,22 @@ def fit_classifier_head(feats:dict,       # features per split
                         device,           # where the head trains
                         progress=True,    # show progress bars
                        ) -> tuple:
-    "`(head, history)`: the hybrid head when `s.ngrams`, else a head trained with best-epoch restore."
+    """`(head, history, cv)`: with `s.selection == 'cv'` a linear or hybrid head cross-validated on every training text
+    (`cv`: its report and out-of-fold logits); else the hybrid head when `s.ngrams`, or a head trained with best-epoch
+    restore (`cv` None)."""
     fit_kw = dict(n_out=n_out, class_weight=s.class_weight, metric=s.metric)
+    if s.selection == 'cv':
+        x, y, t = feats['train'], ys['train'], texts['train']
+        head, report, oof, search = (train_hybrid_cv(t, x, y, seed=s.seed, **fit_kw) if s.ngrams else
+                                     train_linear_cv(x, y, t, layers=s.layers, seed=s.seed, **fit_kw))
+        return head, search, dict(report=report, logits=oof)
     if s.ngrams:
-        return train_hybrid(texts['train'], feats['train'], ys['train'], texts['validation'], feats['validation'],
-                            ys['validation'], **fit_kw)
+        return (*train_hybrid(texts['train'], feats['train'], ys['train'], texts['validation'], feats['validation'],
+                              ys['validation'], **fit_kw), None)
     dropout = (0.2 if s.hidden else 0.0) if s.dropout is None else s.dropout
-    return train_head(feats['train'], ys['train'], feats['validation'], ys['validation'], hidden=s.hidden,
-                      dropout=dropout, epochs=s.epochs, bs=s.bs, lr=s.lr, seed=s.seed, progress=progress,
-                      device=device, layers=s.layers, mix=s.mix, **fit_kw)
+    return (*train_head(feats['train'], ys['train'], feats['validation'], ys['validation'], hidden=s.hidden,
+                        dropout=dropout, epochs=s.epochs, bs=s.bs, lr=s.lr, seed=s.seed, progress=progress,
+                        device=device, layers=s.layers, mix=s.mix, **fit_kw), None)
 
 # %% ../nbs/11_classifier.ipynb #e146e251
 def calibrated_scores(head,           # the trained head
@@ -226,15 +252,19 @@ def calibrated_scores(head,           # the trained head
                       texts:dict,     # texts per split
                       names:list,     # the class names
                       calibrate=True, # fit a temperature on the validation split
+                      cv=None,        # a cross-validated head's `{report, logits}`: its out-of-fold logits validate
                      ) -> tuple:
-    "`(temperature, scores per split, calibration)`: validation and test scored from one pass of the head each."
+    """`(temperature, scores per split, calibration)`: validation (or the out-of-fold predictions of cross-validation)
+    and test scored from one pass of the head each; each accuracy with its 95% interval."""
     logits = {k: predict_logits(head, feats[k], texts=texts[k]) for k in ('validation', 'test') if k in feats}
+    if cv is not None: logits['validation'], ys = cv['logits'], dict(ys, validation=ys['train'])
     t = fit_temperature(logits['validation'], ys['validation']) if calibrate else 1.0
     calibration = dict(temperature=t, **{f'{k}_ece_{w}': calibration_error((logits[k] / T).softmax(1), ys[k])
                                          for k in logits for w, T in (('before', 1.0), ('after', t))})
     keep = ('n', 'accuracy', 'precision', 'recall', 'f1', 'macro_f1', 'ece', 'per_class')
     scores = {k: {m: v for m, v in split_metrics(ys[k], l.argmax(1), names).items() if m in keep}
                  | dict(ece=calibration[f'{k}_ece_after']) for k, l in logits.items()}
+    for v in scores.values(): v['interval'] = list(accuracy_interval(round(v['accuracy'] * v['n']), v['n']))
     return t, scores, calibration
 
 # %% ../nbs/11_classifier.ipynb #d74e7b41
@@ -262,12 +292,12 @@ def train_classifier(data=DEFAULT_DATA,  # a file, directory, hub id, Dataset or
     if isinstance(labels, (str, os.PathLike)): model, labels = labels, None  # `train_classifier(data, model)`
     if model is not None: kwargs['model'] = str(model)
     s = check_settings(train_settings(settings, **kwargs))
-    texts, ys, names, counts = training_corpus(data, labels, s)
+    texts, ys, names, counts, s = training_corpus(data, labels, s)
     backbone = backbone or load_backbone(s.model)
     s = replace(s, pooling=s.pooling or ('mean' if s.finetune else default_pooling(backbone)),
                 layers=layer_count(s.layers, backbone.n_layers),
                 max_length=s.max_length or (min(256, backbone.max_length) if s.finetune else backbone.max_length))
-    device, base, finetuned = pick_device(s.device), backbone, None
+    device, base, finetuned, cv = pick_device(s.device), backbone, None, None
     if s.finetune:
         backbone, head, history = finetune_top(
             base, (texts['train'], ys['train']), (texts['validation'], ys['validation']), k=s.finetune,
@@ -279,13 +309,14 @@ def train_classifier(data=DEFAULT_DATA,  # a file, directory, hub id, Dataset or
                                  progress=progress, device=device, precision=s.precision, layers=s.layers)[s.pooling]
              for k, v in texts.items() if not (s.finetune and not s.ngrams and k == 'train')}  # none needed
     if s.ngrams or not s.finetune:   # the hybrid head also on a tuned encoder (its fine-tuning head only trained it)
-        head, fitted = fit_classifier_head(feats, ys, texts, len(names), s, device, progress)
+        head, fitted, cv = fit_classifier_head(feats, ys, texts, len(names), s, device, progress)
         if not s.finetune: history = fitted
-    best = None if s.ngrams and not s.finetune else next(h['epoch'] for h in history if h['best'])
-    temperature, scores, calibration = calibrated_scores(head, feats, ys, texts, names, s.calibrate)
+    best = None if (s.ngrams or cv) and not s.finetune else next(h['epoch'] for h in history if h['best'])
+    temperature, scores, calibration = calibrated_scores(head, feats, ys, texts, names, s.calibrate, cv)
+    for w in estimate_warnings(scores['validation'], counts, names, s.selection): warnings.warn(w, stacklevel=2)
     extraction = dict(device=str(device), device_name=device_name(device),
                       precision=backbone.resolve_precision(device, s.precision))  # as extraction used it
-    metrics = dict(scores, best_epoch=best, history=history, calibration=calibration,
+    metrics = dict(scores, best_epoch=best, history=history, calibration=calibration, cv=cv and cv['report'],
                    train=run_record(data, len(texts['train']), counts, s), extraction=extraction)
     return SentimentClassifier(backbone, head, s.pooling, s.max_length, s.truncation, names, metrics, device,
                                extraction['precision'], s.layers, finetuned, temperature)

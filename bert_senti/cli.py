@@ -13,9 +13,9 @@ from fastcore.script import Param, anno_parser, store_true
 from .core import DEFAULT_DATA, DEFAULT_MODEL, BertSentiError, decode_text
 
 # %% auto #0
-__all__ = ['DOCS', 'HELP', 'FILE_DOCS', 'SERVE_DOCS', 'CLI_NAMES', 'CLI_PARSE', 'TRAIN_HELP', 'COMMANDS', 'source_node',
-           'option_docs', 'setting_fields', 'train', 'train_parser', 'evaluate_cmd', 'predict', 'export', 'serve_cmd',
-           'main', 'console']
+__all__ = ['DOCS', 'HELP', 'FILE_DOCS', 'SERVE_DOCS', 'CLI_NAMES', 'CLI_PARSE', 'TRAIN_HELP', 'PICK_DOCS', 'COMMANDS',
+           'source_node', 'option_docs', 'setting_fields', 'train', 'train_parser', 'evaluate_cmd', 'predict', 'export',
+           'serve_cmd', 'select_cmd', 'main', 'console']
 
 # %% ../nbs/14_cli.ipynb #c24ca4be
 def source_node(module:str, # a bert_senti module's name, e.g. 'classifier'
@@ -94,8 +94,13 @@ def train(data=DEFAULT_DATA, # what to train on
     clf.save_pretrained(out, include_encoder=bundle)
     scores = {k: round(v['accuracy'], 4) for k, v in clf.metrics.items() if k in ('validation', 'test')}
     f1 = {k: round(v['macro_f1'], 4) for k, v in clf.metrics.items() if k in ('validation', 'test')}
-    chosen = f"best epoch {clf.metrics['best_epoch']}" if clf.metrics['best_epoch'] else 'hybrid head'
-    print(f"saved to {out}: {len(clf.label_names)} classes, {chosen}, accuracy {scores}, macro-F1 {f1}")
+    m, cv = clf.metrics, clf.metrics.get('cv')
+    chosen = (f"C={cv['C']}" + (f", alpha={cv['alpha']}" if clf.metrics['train']['settings']['ngrams'] else '')
+              + f" by {cv['folds']}-fold cross-validation on {cv['n']} texts" if cv else
+              f"best epoch {m['best_epoch']}" if m['best_epoch'] else 'hybrid head')
+    lo, hi = m['validation']['interval']
+    print(f"saved to {out}: {len(clf.label_names)} classes, {chosen}, accuracy {scores}, macro-F1 {f1}; validation "
+          f"accuracy 95% interval {lo:.1%}-{hi:.1%} ({m['validation']['n']} texts)")
 
 # %% ../nbs/14_cli.ipynb #86df8301
 CLI_NAMES = dict(cache_dir='cache', label_names='labels')   # option names older than the settings' own
@@ -280,6 +285,29 @@ def serve_cmd(host:Param(SERVE_DOCS['host'], str)='127.0.0.1',
     serve(_load(**kwargs), host, port, access_log, drain_s, max_batch=max_batch, max_wait_ms=max_wait_ms,
           max_queue=max_queue, max_texts=max_texts, max_chars=max_chars)
 
+# %% ../nbs/14_cli.ipynb #61af51a7
+PICK_DOCS = option_docs('few_labels', 'select_file')
+
+@delegates(_load, but=['engine'])
+def select_cmd(data:Param(f"the unlabelled pool: {FILE_DOCS['data']}", str)=None,
+               out:Param(PICK_DOCS['out'], str)=None,
+               n:Param(PICK_DOCS['n'], int)=200,
+               kind:Param(PICK_DOCS['kind'], str)='margin',
+               diverse:Param(PICK_DOCS['diverse'], store_true)=False,
+               labelled:Param('a file or directory of rows already labelled: their texts are never picked', str)=None,
+               text_column:Param(PICK_DOCS['text_column'], str)=None,
+               encoding:Param(HELP['encoding'], str)='utf-8',
+               **kwargs):
+    "Pick the texts of an unlabelled pool to label next (the classifier's least sure first) and write them to a file."
+    if not data or not out:
+        raise BertSentiError("select needs --data (the unlabelled pool) and --out (a .jsonl, .csv or .parquet file for "
+                             "the picks).")
+    from bert_senti.few_labels import select_file
+    s = select_file(_load(**kwargs), data, out, n, kind, diverse, labelled, text_column, encoding)
+    print(f"read {s['read']:,} rows ({s['bad']:,} without a usable text, {s['labelled']:,} already labelled): picked "
+          f"{s['picked']:,} of {s['pool']:,} distinct texts; wrote {s['out']}"
+          + (f" (fewer than the {n:,} asked: the pool has no more)" if s['picked'] < n else ''))
+
 # %% ../nbs/14_cli.ipynb #1c51a0f8
 def _underscored(arg:str) -> str:
     "`--skip-bad` (or `--skip-bad=x`) as fastcore's parser names it, `--skip_bad`; anything else unchanged."
@@ -288,7 +316,8 @@ def _underscored(arg:str) -> str:
     return f"--{name.replace('-', '_')}{eq}{value}"
 
 # %% ../nbs/14_cli.ipynb #9da23db5
-COMMANDS = {'train': train, 'evaluate': evaluate_cmd, 'predict': predict, 'export': export, 'serve': serve_cmd}
+COMMANDS = {'train': train, 'evaluate': evaluate_cmd, 'predict': predict, 'export': export, 'serve': serve_cmd,
+            'select': select_cmd}
 
 def _parse(name, argv):
     "Parse `argv` for subcommand `name` into its keyword arguments (`--skip-bad` or `--skip_bad` alike)."

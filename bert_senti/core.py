@@ -4,20 +4,20 @@
 
 # %% ../nbs/00_core.ipynb #442a5251
 from __future__ import annotations
-import codecs, errno, hashlib, json, math, numbers, os, re, shutil, warnings
+import codecs, difflib, errno, hashlib, json, math, numbers, os, re, shutil, warnings
 from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 import numpy as np
 
 # %% auto #0
-__all__ = ['DEFAULT_MODEL', 'DEFAULT_DATA', 'LABEL_NAMES', 'LABEL_VALUES', 'MAX_CLASSES', 'TEXT_COLUMNS', 'LABEL_COLUMNS',
-           'FORMATS', 'TRUNCATIONS', 'BATCH_COST', 'BertSentiError', 'label_key', 'label_id', 'label_names',
-           'data_file', 'pick_column', 'layer_count', 'check_texts', 'codec_for', 'decode_text', 'WriteFault',
-           'write_fault', 'atomic_path', 'file_sha256', 'checksum_problem', 'file_stats', 'sample_path', 'sample_texts',
-           'cache_root', 'cache_record', 'remembered', 'looks_like_path', 'from_hub_or_dir', 'with_special_tokens',
-           'sorted_batches', 'char_ngrams', 'tfidf_row', 'default_names', 'metrics', 'calibration_error', 'predictions',
-           'probability_report', 'Predictor']
+__all__ = ['DEFAULT_MODEL', 'DEFAULT_DATA', 'LABEL_NAMES', 'LABEL_VALUES', 'MAX_CLASSES', 'STRAY_BESIDE', 'TEXT_COLUMNS',
+           'LABEL_COLUMNS', 'FORMATS', 'TRUNCATIONS', 'BATCH_COST', 'BertSentiError', 'label_key', 'label_id',
+           'check_strays', 'label_names', 'data_file', 'pick_column', 'layer_count', 'check_texts', 'codec_for',
+           'decode_text', 'WriteFault', 'write_fault', 'atomic_path', 'file_sha256', 'checksum_problem', 'file_stats',
+           'sample_path', 'sample_texts', 'cache_root', 'cache_record', 'remembered', 'looks_like_path',
+           'from_hub_or_dir', 'with_special_tokens', 'sorted_batches', 'char_ngrams', 'tfidf_row', 'default_names',
+           'metrics', 'calibration_error', 'predictions', 'probability_report', 'Predictor']
 
 # %% ../nbs/00_core.ipynb #6a0fffe0
 class BertSentiError(ValueError):
@@ -85,6 +85,23 @@ def _clash(keys) -> tuple|None:
         if seen.setdefault(norm, k) != k: return seen[norm], k
     return None
 
+# %% ../nbs/00_core.ipynb #da57b589
+STRAY_BESIDE = 100   # a label seen once beside a class seen this often is taken for a typo
+
+def check_strays(values,             # every label of the training data, as it came
+                 keys:list,          # the distinct label keys among them
+                 where:str='labels', # what the values are, for the error message
+                ):
+    "An error naming a label that occurs once beside classes seen `STRAY_BESIDE` times or more: a typo, most likely."
+    counts = Counter(k for k in map(label_key, values) if k is not None)
+    if (stray := [k for k in keys if counts[k] == 1]) and max(counts.values()) >= STRAY_BESIDE:
+        close = difflib.get_close_matches(stray[0], [k for k in keys if counts[k] > 1], 1, 0.5)
+        raise BertSentiError(
+            f"{where}: label {stray[0]!r} occurs once beside classes seen up to {max(counts.values()):,} times"
+            + (f" (a typo of {close[0]!r}?)" if close else '') + ": correct it in the data, or, if it is a real class, "
+            "list every class with labels=[...] (--labels a,b,c)."
+        )
+
 # %% ../nbs/00_core.ipynb #41f7ea7f
 def label_names(values,                  # every label of the training data, as it came
                 names=None,              # the class names in the order wanted (None: learn them from `values`)
@@ -110,6 +127,7 @@ def label_names(values,                  # every label of the training data, as 
             f"{where}: {c[0]!r} and {c[1]!r} differ only by case or spaces: make them one label in the data, "
             "or pass the class names with labels=[...] (--labels a,b,c)."
         )
+    check_strays(values, keys, where)
     if len(keys) < 2:
         raise BertSentiError(
             f"{where}: only one class ({keys[0] if keys else 'none'!r}): a classifier needs at least two; "

@@ -15,7 +15,8 @@ from .learner import Learner, Progress, training_cbs
 
 # %% auto #0
 __all__ = ['METRICS', 'check_xy', 'macro_f1', 'metric_key', 'check_class_weight', 'class_weights', 'fit', 'train_head',
-           'plot_history', 'hybrid_search', 'hybrid_head', 'train_hybrid']
+           'plot_history', 'hybrid_design', 'logistic_regression', 'hybrid_search', 'regression_weights', 'hybrid_head',
+           'train_hybrid']
 
 # %% ../nbs/08_train.ipynb #a6d48fd6
 def check_xy(x,    # features, one row per text
@@ -110,7 +111,7 @@ def fit(head,               # the head to train, in place
     if epochs < 1 or bs < 1: raise BertSentiError(f"epochs ({epochs}) and batch size ({bs}) must be at least 1.")
     if (top := int(max(train_y.max(), valid_y.max()))) >= head.n_out:
         raise BertSentiError(f"Labels go up to {top}, the head has {head.n_out} outputs.")
-    key, device = metric_key(metric), pick_device(device or 'cpu')
+    key, device, bs = metric_key(metric), pick_device(device or 'cpu'), min(bs, -(-len(train_x) // 4))  # 4+ steps/epoch
     weight = class_weights(train_y, head.n_out, class_weight)
     head.to(device); train_x, train_y, valid_x, valid_y = (t.to(device) for t in (train_x, train_y, valid_x, valid_y))
     weight, gen = weight if weight is None else weight.to(device), torch.Generator().manual_seed(seed)
@@ -168,12 +169,25 @@ def plot_history(history, # what `train_head` returns beside the head
     return ax
 
 # %% ../nbs/08_train.ipynb #5414bce0
-def _design(tfidf_rows, x, mean, std, alpha):
+def hybrid_design(tfidf_rows, # the texts' sparse TF-IDF rows (`NgramTfidf`)
+                  x,          # their encoder features
+                  mean, std,  # the features' standardisation
+                  alpha,      # the features' weight beside the TF-IDF
+                 ):
     "The regression's input: sparse TF-IDF rows beside `alpha` x standardised features (scipy CSR)."
     from scipy import sparse
     t = tfidf_rows.coalesce()
     text = sparse.csr_matrix((t.values().numpy(), t.indices().numpy()), shape=tuple(t.shape))
     return sparse.hstack([text, sparse.csr_matrix((alpha * (x - mean) / std).numpy())]).tocsr()
+
+# %% ../nbs/08_train.ipynb #096054f7
+def logistic_regression(C:float,     # inverse regularisation strength
+                        weight=None, # per-class loss weights (a tensor), or None
+                       ):
+    "scikit-learn's L2 `LogisticRegression` as every regression-fitted head here uses it."
+    from sklearn.linear_model import LogisticRegression
+    return LogisticRegression(C=C, max_iter=3000,
+                              class_weight=None if weight is None else dict(enumerate(weight.tolist())))
 
 # %% ../nbs/08_train.ipynb #77c80acb
 def hybrid_search(design,            # `design(alpha)`: the (train, valid) regression inputs for an `alpha`
@@ -183,18 +197,25 @@ def hybrid_search(design,            # `design(alpha)`: the (train, valid) regre
                   weight=None,       # per-class weights, or None
                  ) -> tuple:
     "`(best row, its fitted model, every row)` of a logistic regression fitted for every `alpha` and `C`."
-    from sklearn.linear_model import LogisticRegression
     search, best = [], None
     for alpha in alphas:
         xt, xv = design(alpha)
         for C in Cs:
-            cw = None if weight is None else dict(enumerate(weight.tolist()))
-            model = LogisticRegression(C=C, max_iter=3000, class_weight=cw)
+            model = logistic_regression(C, weight)
             pred = model.fit(xt, train_y.numpy()).predict(xv)
             search.append(dict(alpha=alpha, C=C, valid_acc=float((pred == valid_y.numpy()).mean()),
                                valid_f1=macro_f1(valid_y, torch.as_tensor(pred))))
             if best is None or search[-1][key] > best[0][key]: best = (search[-1], model)
     return best[0], best[1], search
+
+# %% ../nbs/08_train.ipynb #f0bb8462
+def regression_weights(model, # a fitted scikit-learn `LogisticRegression`
+                      ) -> tuple:
+    """`(weight, bias)` tensors with one row per class: with two classes the single weight vector split into opposite
+    halves, so that a softmax over them is the regression's sigmoid."""
+    coef, bias = torch.tensor(model.coef_, dtype=torch.float32), torch.tensor(model.intercept_, dtype=torch.float32)
+    if len(coef) == 1: coef, bias = torch.cat([-coef / 2, coef / 2]), torch.cat([-bias / 2, bias / 2])
+    return coef, bias
 
 # %% ../nbs/08_train.ipynb #f085de1c
 def hybrid_head(model,          # a fitted `LogisticRegression` over [TF-IDF | alpha x standardised features]
@@ -205,8 +226,7 @@ def hybrid_head(model,          # a fitted `LogisticRegression` over [TF-IDF | a
                 ngrams=(1, 3),  # the n-gram lengths
                ) -> HybridHead:
     "A `HybridHead` whose logits are the regression's (two classes: a softmax equal to its sigmoid)."
-    coef, bias = torch.tensor(model.coef_, dtype=torch.float32), torch.tensor(model.intercept_, dtype=torch.float32)
-    if len(coef) == 1: coef, bias = torch.cat([-coef / 2, coef / 2]), torch.cat([-bias / 2, bias / 2])
+    coef, bias = regression_weights(model)
     head, V = HybridHead(tfidf.vocab, len(mean), n_out, alpha, ngrams, tfidf.idf), len(tfidf.vocab)
     with torch.no_grad():
         head.text_weight.copy_(coef[:, :V]); head.dense.weight.copy_(coef[:, V:]); head.dense.bias.copy_(bias)
@@ -237,7 +257,8 @@ def train_hybrid(train_texts, train_x, train_y, # training texts, their encoder 
                              "longer) texts.")
     mean, std = train_x.mean(0), train_x.std(0).clamp(min=1e-6)
     rows = {'train': tfidf(train_texts), 'valid': tfidf(valid_texts)}
-    design = lambda a: (_design(rows['train'], train_x, mean, std, a), _design(rows['valid'], valid_x, mean, std, a))
+    design = lambda a: (hybrid_design(rows['train'], train_x, mean, std, a),
+                        hybrid_design(rows['valid'], valid_x, mean, std, a))
     choice, model, search = hybrid_search(design, train_y, valid_y, *grid, key,
                                           class_weights(train_y, n_out, class_weight))
     return hybrid_head(model, tfidf, mean, std, choice['alpha'], n_out, ngrams), search

@@ -14,7 +14,7 @@ def main(root=Path(__file__).resolve().parent.parent):
     "Render the index notebook to README.md, relinking chapter notebooks."
     nb = json.loads((root/'nbs'/'index.ipynb').read_text(encoding='utf-8'))
     text = '\n\n'.join(filter(None, map(cell_markdown, nb['cells']))) + '\n'
-    text = re.sub(r'\]\((\d\d_[\w-]+\.ipynb)\)', r'](nbs/\1)', text)
+    text = re.sub(r'\]\((\d\d[a-z]?_[\w-]+\.ipynb)\)', r'](nbs/\1)', text)
     (root/'README.md').write_text(text, encoding='utf-8')
 
 if __name__ == '__main__': main()

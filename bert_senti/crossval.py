@@ -8,9 +8,10 @@ import math
 import numpy as np
 import torch
 from .core import BertSentiError, layer_count
-from .head import NgramTfidf, SentimentHead
+from .head import SentimentHead
 from .train import (
-    check_xy, class_weights, hybrid_design, hybrid_head, logistic_regression, macro_f1, metric_key, regression_weights)
+    check_xy, class_weights, hybrid_design, hybrid_head, hybrid_vocab, logistic_regression, macro_f1, metric_key,
+    regression_weights)
 
 # %% auto #0
 __all__ = ['SMALL_SET', 'CV_CS', 'SELECTIONS', 'FEW_TEXTS', 'FEW_PER_CLASS', 'cv_folds', 'cv_search', 'accuracy_interval',
@@ -137,10 +138,7 @@ def train_hybrid_cv(texts, x, y,         # every labelled text, its encoder feat
     if len(texts) != len(x): raise BertSentiError("Texts and features differ in length: pass the texts the features "
                                                   "were made from.")
     key, n_out = metric_key(metric), n_out or max(2, int(y.max()) + 1)
-    tfidf = NgramTfidf.fit(texts, ngrams, min_df)
-    if not tfidf.vocab:
-        raise BertSentiError(f"No character n-gram occurs in {min_df} training texts: the hybrid head needs more (or "
-                             "longer) texts.")
+    tfidf = hybrid_vocab(texts, ngrams, min_df)
     mean, std, rows = x.mean(0), x.std(0).clamp(min=1e-6), tfidf(texts)
     design = lambda a: hybrid_design(rows, x, mean, std, a)
     split, weight = cv_folds(y, texts, folds, seed), class_weights(y, n_out, class_weight)

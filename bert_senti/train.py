@@ -16,7 +16,7 @@ from .learner import Learner, Progress, training_cbs
 # %% auto #0
 __all__ = ['METRICS', 'check_xy', 'macro_f1', 'metric_key', 'check_class_weight', 'class_weights', 'fit', 'train_head',
            'plot_history', 'hybrid_design', 'logistic_regression', 'hybrid_search', 'regression_weights', 'hybrid_head',
-           'train_hybrid']
+           'hybrid_vocab', 'train_hybrid']
 
 # %% ../nbs/08_train.ipynb #a6d48fd6
 def check_xy(x,    # features, one row per text
@@ -233,6 +233,18 @@ def hybrid_head(model,          # a fitted `LogisticRegression` over [TF-IDF | a
         head.mean.copy_(mean); head.std.copy_(std)
     return head
 
+# %% ../nbs/08_train.ipynb #06a75fc0
+def hybrid_vocab(texts,         # the training texts
+                 ngrams=(1, 3), # shortest and longest n-gram, in characters
+                 min_df:int=2,  # keep n-grams seen in at least this many texts
+                ) -> NgramTfidf:
+    "The hybrid head's fitted `NgramTfidf`, or an error saying the texts are too few or too short for any n-gram."
+    tfidf = NgramTfidf.fit(texts, ngrams, min_df)
+    if not tfidf.vocab:
+        raise BertSentiError(f"No character n-gram occurs in {min_df} training texts: the hybrid head needs more (or "
+                             "longer) texts.")
+    return tfidf
+
 # %% ../nbs/08_train.ipynb #035d4053
 def train_hybrid(train_texts, train_x, train_y, # training texts, their encoder features and labels (class indices)
                  valid_texts, valid_x, valid_y, # the same for validation
@@ -251,10 +263,7 @@ def train_hybrid(train_texts, train_x, train_y, # training texts, their encoder 
     key, n_out = metric_key(metric), n_out or max(2, int(train_y.max()) + 1)
     if sorted(train_y.unique().tolist()) != list(range(n_out)):
         raise BertSentiError(f"The hybrid head needs training texts of every one of the {n_out} classes.")
-    tfidf = NgramTfidf.fit(train_texts, ngrams, min_df)
-    if not tfidf.vocab:
-        raise BertSentiError(f"No character n-gram occurs in {min_df} training texts: the hybrid head needs more (or "
-                             "longer) texts.")
+    tfidf = hybrid_vocab(train_texts, ngrams, min_df)
     mean, std = train_x.mean(0), train_x.std(0).clamp(min=1e-6)
     rows = {'train': tfidf(train_texts), 'valid': tfidf(valid_texts)}
     design = lambda a: (hybrid_design(rows['train'], train_x, mean, std, a),

@@ -300,7 +300,7 @@ def train_classifier(data=DEFAULT_DATA,  # a file, directory, hub id, Dataset or
     device, base, finetuned, cv = pick_device(s.device), backbone, None, None
     if s.finetune:
         backbone, head, history = finetune_top(
-            base, (texts['train'], ys['train']), (texts['validation'], ys['validation']), k=s.finetune,
+            base, *((texts[k], ys[k]) for k in ('train', 'validation')), k=s.finetune, truncation=s.truncation,
             epochs=s.epochs, bs=32, lrs=(s.lr_encoder, s.lr), seed=s.seed, max_length=s.max_length, device=device,
             precision=s.precision, progress=progress, n_out=len(names), class_weight=s.class_weight, metric=s.metric)
         finetuned = dict(k=base.n_layers - split_at(base, s.finetune), base=base.name,

@@ -169,18 +169,20 @@ def finetune(backbone,              # the base encoder (not changed: a copy is t
              max_length:int=256,    # longest input in tokens
              device='auto',         # where to train: auto (CUDA, then MPS, then CPU), cpu, cuda or mps
              precision='auto',      # autocast format of the forward pass: auto, fp32, bf16 or fp16
-             **kwargs,              # `progress`, `n_out`, `class_weight`, `metric`, `patience` (2), `warmup`, `wd`
+             **kwargs,              # `truncation` ('head'), `progress`, `n_out`, `class_weight`, `metric`, `patience`,
+                                    # `warmup`, `wd`
             ) -> tuple[Backbone, SentimentHead, list[dict]]:
     "Fine-tune a copy of `backbone`'s top `k` layers with a linear head; returns the tuned copy, head and history."
     (train_texts, train_y), (valid_texts, valid_y) = (texts_labels(*p) for p in (train, valid))
-    progress, key = kwargs.pop('progress', True), metric_key(kwargs.pop('metric', 'accuracy'))
+    truncation, progress = kwargs.pop('truncation', 'head'), kwargs.pop('progress', True)
+    key = metric_key(kwargs.pop('metric', 'accuracy'))
     first, device, n_out = split_at(backbone, k), pick_device(device), kwargs.pop('n_out', None)
     n_out = n_out or max(2, int(train_y.max()) + 1)
     weight = class_weights(train_y, n_out, kwargs.pop('class_weight', None))
     precision = backbone.resolve_precision(device, precision)
     tuned = backbone.variant(copy.deepcopy(backbone.model), f"{backbone.name}+finetuned-top{backbone.n_layers - first}")
     start, max_length = time.perf_counter(), min(max_length, backbone.max_length)
-    cached = {s: lower_states(tuned, encode(tuned.tokenizer, t, max_length), first, device, precision,
+    cached = {s: lower_states(tuned, encode(tuned.tokenizer, t, max_length, truncation), first, device, precision,
                               progress=progress) for s, t in (('train', train_texts), ('valid', valid_texts))}
     cache_s = time.perf_counter() - start
     head = tuning_head(tuned, cached['train'], first, n_out, seed).to(device)

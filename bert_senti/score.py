@@ -8,7 +8,8 @@ import csv, io, json, logging, shutil
 from pathlib import Path
 import pyarrow as pa, pyarrow.parquet as pq
 from tqdm.auto import tqdm
-from .core import FORMATS, TEXT_COLUMNS, BertSentiError, atomic_path, codec_for, data_file, decode_text
+from bert_senti.core import FORMATS, TEXT_COLUMNS, BertSentiError, atomic_path, codec_for, data_file, decode_text, \
+    pick_column
 import numpy as np
 
 # %% auto #0
@@ -261,9 +262,10 @@ def output_prefix(columns,             # the input's column names
                   prefix:str|None=None, # the prefix the user asked for (None: choose)
                  ) -> str:
     """The added columns' prefix: `prefix` if given; else none, or `predicted_` when the input already has such a column
-    (a labelled file)."""
+    (a labelled file; names compared in any case)."""
     if prefix is not None: return prefix
-    return 'predicted_' if set(output_names(label_names)) & set(columns) else ''
+    lower = {str(c).lower() for c in columns}
+    return 'predicted_' if {n.lower() for n in output_names(label_names)} & lower else ''
 
 # %% ../nbs/12_score.ipynb #2283609f
 def _join(rows:list) -> tuple:
@@ -277,9 +279,9 @@ def _join(rows:list) -> tuple:
 def pick_text_column(columns:list,         # the input's column names
                      text_column:str=None, # the column the user named, if any
                     ) -> str:
-    """The column holding the texts: the one named, else the first of `TEXT_COLUMNS` there (`text`, `text_a`, `content`,
-    ...), else `text` (for `score_table` to refuse)."""
-    return text_column or next((c for c in TEXT_COLUMNS if c in columns), 'text')
+    """The column holding the texts, found as training finds it (`pick_column`: case-insensitive, the one named, else
+    the first of `TEXT_COLUMNS` there), else an error naming `--text-column` as the fix."""
+    return pick_column(columns, text_column, TEXT_COLUMNS, 'text')
 
 # %% ../nbs/12_score.ipynb #97200721
 def score_table(clf,                        # a `SentimentClassifier`

@@ -47,6 +47,9 @@ def parse_texts(body:bytes,         # the request's body
     except json.JSONDecodeError as e:
         raise RequestError(400, f"The body is not JSON ({e.msg} at line {e.lineno}, column {e.colno}): send "
                                 '{"texts": ["..."]}.') from None
+    except RecursionError:
+        raise RequestError(422, 'The body nests JSON too deeply to read: send {"texts": ["..."]}, a flat list of '
+                                'strings.') from None
     if not isinstance(data, dict) or set(data) != {'texts'}:
         got = f"an object with {sorted(data)}" if isinstance(data, dict) else f"a JSON {type(data).__name__}"
         raise RequestError(422, f'Send an object with one field, "texts", a list of strings (got {got:.60}).')
@@ -68,9 +71,11 @@ def bad_requests(max_texts:int=64,   # the service's texts per request
                  max_chars:int=5000, # its characters per text
                 ) -> dict:
     "`{case: (body, status)}`: one malformed request for each way a request can be refused, with the status it gets."
+    deep = min(100_000, 6 * max_texts * max_chars)     # nested past the JSON parser's limit, within the body limit
     return {
         'not UTF-8': ('{"texts": ["很好"]}'.encode('gb18030'), 400),
         'invalid JSON': (b'{"texts": ["good"', 400),
+        'nested too deep': (b'{"texts": ' + b'[' * deep + b']' * deep + b'}', 422),
         'not an object': (b'["good"]', 422),
         'wrong field': (b'{"text": ["good"]}', 422),
         'texts not a list': (b'{"texts": "good"}', 422),

@@ -1,17 +1,18 @@
 """SetFit beside bert_senti's default on the same encoder, draws and held-out reviews as `few_labels.py`.
 
-SetFit is not a bert_senti dependency; run this in an environment that has it (its 1.2 release works with transformers 5):
+SetFit is not a bert_senti dependency; run this where it is installed (its 1.2 release works with transformers 5):
 
     python -m venv --system-site-packages /tmp/setfit && /tmp/setfit/bin/pip install setfit==1.2.0
     /tmp/setfit/bin/python benchmarks/setfit_check.py --chnsenticorp ../shared/data/chnsenticorp/train.tsv \
         --ns 8,16 --draws 0,1,2 --out benchmarks/setfit_e5_small.json
 
-SetFit runs with its defaults (contrastive fine-tuning of the whole encoder for one epoch over oversampled pairs, batches of
-16 pairs, then scikit-learn's `LogisticRegression()`), on the encoder bert_senti loads (saved to a temporary directory and
-read by sentence-transformers with mean pooling), texts cut at 256 tokens. Each row is one draw of `few_labels.py`'s table
-(the same seed, so the same labelled texts); the held-out reviews are its 860. bert_senti's default is trained on the same
-draw in the same run (on the frozen features, which are encoded once beforehand: `encode_s` is the share of that encoding
-its texts cost at the rate measured by the first run, whose cache was empty). Rows already in `--out` are kept, so a run can be split into several.
+SetFit runs with its defaults (contrastive fine-tuning of the whole encoder for one epoch over oversampled pairs,
+batches of 16 pairs, then scikit-learn's `LogisticRegression()`), on the encoder bert_senti loads (saved to a temporary
+directory and read by sentence-transformers with mean pooling), texts cut at 256 tokens. Each row is one draw of
+`few_labels.py`'s table (the same seed, so the same labelled texts); the held-out reviews are its 860. bert_senti's
+default is trained on the same draw in the same run, on frozen features encoded once before: `encode_s` is its texts'
+share of that encoding, at the rate measured by the first run (whose cache was empty). Rows already in `--out` are kept,
+so a run can be split into several.
 """
 import json, sys, tempfile, time
 import numpy as np

@@ -61,7 +61,7 @@ def _records(path: Path, encoding: str) -> tuple[list, list]:
         for i, line in enumerate(content.splitlines(), 1):
             if not line.strip(): continue
             try: obj = json.loads(line)
-            except ValueError: obj = None
+            except (ValueError, RecursionError): obj = None      # RecursionError: nested too deep to read
             if not isinstance(obj, dict):
                 raise BertSentiError(
                     f"{path}: line {i} is not a JSON object: JSON Lines holds one {{...}} per line; fix or remove it."

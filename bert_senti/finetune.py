@@ -169,8 +169,8 @@ def finetune(backbone,              # the base encoder (not changed: a copy is t
              max_length:int=256,    # longest input in tokens
              device='auto',         # where to train: auto (CUDA, then MPS, then CPU), cpu, cuda or mps
              precision='auto',      # autocast format of the forward pass: auto, fp32, bf16 or fp16
-             **kwargs,              # `truncation` ('head'), `progress`, `n_out`, `class_weight`, `metric`, `patience`,
-                                    # `warmup`, `wd`
+             **kwargs,              # `truncation` ('head'), `progress`, `n_out`, `class_weight`, `metric`,
+                                    # `patience` (2), `warmup`, `wd`
             ) -> tuple[Backbone, SentimentHead, list[dict]]:
     "Fine-tune a copy of `backbone`'s top `k` layers with a linear head; returns the tuned copy, head and history."
     (train_texts, train_y), (valid_texts, valid_y) = (texts_labels(*p) for p in (train, valid))

@@ -8,8 +8,8 @@ import csv, io, json, logging, shutil
 from pathlib import Path
 import pyarrow as pa, pyarrow.parquet as pq
 from tqdm.auto import tqdm
-from bert_senti.core import FORMATS, TEXT_COLUMNS, BertSentiError, atomic_path, codec_for, data_file, decode_text, \
-    pick_column
+from .core import (FORMATS, TEXT_COLUMNS, BertSentiError, atomic_path, codec_for, data_file, decode_text,
+                             pick_column)
 import numpy as np
 
 # %% auto #0
@@ -194,6 +194,7 @@ def read_jsonl(path,                  # the file
             if rec is not None:
                 try: rec = json.loads(rec)
                 except ValueError as e: rec, reason = None, f"not valid JSON ({e.msg} at column {e.colno})"
+                except RecursionError: rec, reason = None, "not readable JSON (nested too deep)"
             if rec is not None and not isinstance(rec, dict):
                 rec, reason = None, f"a JSON {type(rec).__name__}, not an object"
             if rec and not isinstance(rec.get(text_column, ''), str):
@@ -280,8 +281,10 @@ def pick_text_column(columns:list,         # the input's column names
                      text_column:str=None, # the column the user named, if any
                     ) -> str:
     """The column holding the texts, found as training finds it (`pick_column`: case-insensitive, the one named, else
-    the first of `TEXT_COLUMNS` there), else an error naming `--text-column` as the fix."""
-    return pick_column(columns, text_column, TEXT_COLUMNS, 'text')
+    the first of `TEXT_COLUMNS` there); else the name given, or `text`, for the rows to be refused with a reason (a JSON
+    Lines file's first row may lack keys that later rows have)."""
+    try: return pick_column(columns, text_column, TEXT_COLUMNS, 'text')
+    except BertSentiError: return text_column or 'text'
 
 # %% ../nbs/12_score.ipynb #97200721
 def score_table(clf,                        # a `SentimentClassifier`

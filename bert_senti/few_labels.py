@@ -131,14 +131,11 @@ def labelled_texts(labelled,              # a file (or directory) of labelled ro
     "The texts already labelled, never to be picked again."
     if labelled is None: return set()
     if not isinstance(labelled, (str, Path)): return set(labelled)        # texts themselves
-    out = set()
-    for src in [labelled]:
-        try: table, col, _ = read_pool(src, text_column, encoding)
-        except BertSentiError as e:                       # the labelled file may name its text column otherwise
-            if 'no text column' not in str(e) or text_column is None: raise
-            table, col, _ = read_pool(src, None, encoding)
-        out |= {v for v in table.column(col).to_pylist() if isinstance(v, str)}
-    return out
+    try: table, col, _ = read_pool(labelled, text_column, encoding)
+    except BertSentiError as e:                           # the labelled file may name its text column otherwise
+        if 'no text column' not in str(e) or text_column is None: raise
+        table, col, _ = read_pool(labelled, None, encoding)
+    return {v for v in table.column(col).to_pylist() if isinstance(v, str)}
 
 # %% ../nbs/24_few_labels.ipynb #74bf38cf
 def select_file(clf,                  # a trained classifier
@@ -169,6 +166,6 @@ def select_file(clf,                  # a trained classifier
                               (pa.string(), pa.float32(), pa.float32())):
         picked = picked.append_column(name, pa.array([p[key] for p in picks], typ))
     write_rows(picked, out)
-    pool = len({values[i] for i in rows} - done)
-    return dict(read=table.num_rows, bad=len(bad), labelled=len({values[i] for i in rows} & done), pool=pool,
+    usable = {values[i] for i in rows}
+    return dict(read=table.num_rows, bad=len(bad), labelled=len(usable & done), pool=len(usable - done),
                 picked=len(picks), out=str(out), reasons=bad[:5])

@@ -205,10 +205,6 @@ def training_corpus(data,                # what `load_corpus` reads, or a list o
     corpus = read(0)
     s = replace(s, selection=selection_mode(s, len(set(corpus['train']['text'])), 'validation' in corpus))
     if s.selection == 'holdout' and 'validation' not in corpus: corpus = read(0.1)
-    unused = [f for f in ('epochs', 'bs', 'lr') if getattr(s, f) != getattr(TrainSettings(), f)]
-    if s.selection == 'cv' and unused:
-        warnings.warn(f"{', '.join(unused)} set but unused: a cross-validated head is fitted by logistic regression, "
-                      "not by epochs; pass selection='holdout' (--selection holdout) to train it by epochs.")
     names = corpus['train'].features['label'].names
     counts = np.bincount(corpus['train']['label'], minlength=len(names))
     if (counts == 0).any():

@@ -19,7 +19,7 @@ from .device import (
     remembered_precision)
 from .offline import resolve_model
 from .cache import (
-    cache_key, load_cached, remembered_fingerprint, store_features, tokenizer_fingerprint, weight_files,
+    cache_key, known_rows, load_cached, remembered_fingerprint, store_features, tokenizer_fingerprint, weight_files,
     weights_record_path)
 from .tokenizer import DEFAULT_MODEL, load_tokenizer
 from .collate import encode
@@ -311,7 +311,7 @@ def extract_features(backbone,            # the `Backbone` to run
                      layers=1,            # how many last layers to pool side by side (an int, or 'all')
                     ) -> dict:
     """Pooled features `{pooling: tensor (len(texts), layers * hidden)}` (the last `layers` layers side by side) in one
-    length-sorted pass over the distinct texts, cached in `cache_dir`."""
+    length-sorted pass over the distinct texts, cached in `cache_dir` (texts a cached file holds are not re-encoded)."""
     texts = check_texts(texts)
     max_length, layers = max_length or backbone.max_length, layer_count(layers, backbone.n_layers)
     poolings = [poolings] if isinstance(poolings, str) else list(poolings)
@@ -325,12 +325,14 @@ def extract_features(backbone,            # the `Backbone` to run
     todo = [p for p in poolings if feats.get(p) is None]
     if not todo: return feats
     distinct = list(dict.fromkeys(texts))
-    once = encode_pass(backbone, encode(backbone.tokenizer, distinct, max_length, truncation), todo, bs,
-                       max_tokens or default_max_tokens(precision), device, precision, layers, progress)
-    where = {t: i for i, t in enumerate(distinct)}
-    copies = np.array([where[t] for t in texts])
-    feats |= {p: torch.from_numpy(once[p][copies]) for p in todo}
+    rows, need = known_rows(cache_dir, backbone, distinct, todo, max_length, truncation, layers, precision)
+    if need:
+        once = encode_pass(backbone, encode(backbone.tokenizer, [distinct[i] for i in need], max_length, truncation),
+                           todo, bs, max_tokens or default_max_tokens(precision), device, precision, layers, progress)
+        for p in todo: rows[p][need] = once[p]
+    copies = np.array([*map({t: i for i, t in enumerate(distinct)}.get, texts)])
+    feats |= {p: torch.from_numpy(rows[p][copies]) for p in todo}
     if cache_dir:
-        store_features(cache_dir, {p: keys[p] for p in todo}, feats, backbone,
+        store_features(cache_dir, {p: keys[p] for p in todo}, feats, backbone, texts=texts,
                        max_length=max_length, truncation=truncation, device=device, precision=precision, layers=layers)
     return {p: feats[p] for p in poolings}

@@ -12,8 +12,8 @@ from .core import WriteFault, atomic_path, cache_record, checksum_problem, file_
 
 # %% auto #0
 __all__ = ['FEATURE_SETTINGS', 'CACHE_VERSION', 'weights_fingerprint', 'tokenizer_fingerprint', 'weights_record_path',
-           'remembered_fingerprint', 'weight_files', 'feature_identity', 'cache_key', 'load_cached',
-           'write_feature_record', 'store_features']
+           'remembered_fingerprint', 'weight_files', 'feature_identity', 'cache_key', 'text_ids', 'load_cached',
+           'write_feature_record', 'store_features', 'cached_rows', 'known_rows']
 
 # %% ../nbs/20_cache.ipynb #be1f47ac
 def weights_fingerprint(model # a torch module (its state dict is hashed)
@@ -105,6 +105,13 @@ def cache_key(backbone,          # the `Backbone` (its weights' and tokenizer's 
     for t in texts: h.update(t.encode('utf-8') + b'\0')
     return h.hexdigest()[:40]
 
+# %% ../nbs/20_cache.ipynb #b2d4f6a8
+def text_ids(texts # the texts, in order
+            ) -> np.ndarray:
+    "Each text's identity in the cache: the first 16 bytes of its UTF-8 SHA-256, as an `(n, 16)` uint8 array."
+    digests = b''.join(hashlib.sha256(t.encode('utf-8')).digest()[:16] for t in texts)
+    return np.frombuffer(digests, np.uint8).reshape(-1, 16)
+
 # %% ../nbs/20_cache.ipynb #e7d994a7
 def load_cached(cache_dir, # the feature cache directory
                 key,       # a `cache_key`
@@ -125,13 +132,14 @@ def load_cached(cache_dir, # the feature cache directory
     return torch.from_numpy(arr)
 
 # %% ../nbs/20_cache.ipynb #9744d24a
-def write_feature_record(npy, key, backbone, pooling, max_length, truncation, shape, device, precision, layers=1):
-    """The JSON record that makes a feature file valid: its key, settings, the device and precision that made it, and
-    its checksum."""
+def write_feature_record(npy, key, backbone, pooling, max_length, truncation, shape, device, precision, layers=1,
+                         **extra):
+    """The JSON record that makes a feature file valid: its key, settings, the device and precision that made it, its
+    checksum, and any `extra` fields."""
     record = dict(key=key, name=backbone.name, **feature_identity(backbone, pooling, max_length, truncation, layers,
                                                                  precision),
                   shape=list(shape), device=str(device), sha256=file_sha256(npy),
-                  created=time.strftime('%Y-%m-%dT%H:%M:%S'))
+                  created=time.strftime('%Y-%m-%dT%H:%M:%S'), **extra)
     with atomic_path(npy.with_suffix('.json')) as tmp: tmp.write_text(json.dumps(record, indent=1))
 
 # %% ../nbs/20_cache.ipynb #47ce6063
@@ -139,12 +147,57 @@ def store_features(cache_dir,     # the feature cache directory
                    keys:dict,     # {pooling: its `cache_key`}
                    feats:dict,    # {pooling: features tensor}
                    backbone,      # the `Backbone` that made them
+                   texts=None,    # the texts, in order: their `text_ids` are stored too, so rows can be reused
                    **settings,    # `max_length`, `truncation`, `device`, `precision`, `layers`, for the records
                   ):
-    "Write each pooling's features and record, each atomically; a full disk or read-only cache only warns."
+    """Write each pooling's features, its texts' ids and its record, each atomically, the record last; a full disk or
+    read-only cache only warns."""
     try:
         for p, key in keys.items():
             path = Path(cache_dir)/f'{key}.npy'                          # where `load_cached` looks for it
             with atomic_path(path) as tmp, open(tmp, 'wb') as f: np.save(f, feats[p].numpy())
-            write_feature_record(path, key, backbone, p, shape=tuple(feats[p].shape), **settings)
+            ids = {}
+            if texts is not None:
+                with atomic_path(path.with_suffix('.ids')) as tmp, open(tmp, 'wb') as f: np.save(f, text_ids(texts))
+                ids = dict(ids_sha256=file_sha256(path.with_suffix('.ids')))
+            write_feature_record(path, key, backbone, p, shape=tuple(feats[p].shape), **settings, **ids)
     except WriteFault as e: warnings.warn(f"{e} The features were computed, but not cached.")
+
+# %% ../nbs/20_cache.ipynb #e5a7c9d1
+def cached_rows(cache_dir,     # the feature cache directory (None: no cache, nothing found)
+                identity:dict, # the `feature_identity` the rows must have
+                texts:list,    # distinct texts to look for
+                dim:int,       # the number of feature columns
+               ) -> tuple:
+    """`(rows, found)`: each text's features from any cached file of the same `identity` (zeros where none holds it),
+    and a mask of the texts found."""
+    rows, found = np.zeros((len(texts), dim), np.float32), np.zeros(len(texts), bool)
+    want = {bytes(r): i for i, r in enumerate(text_ids(texts))}
+    for meta in sorted(Path(cache_dir).glob('*.json')) if cache_dir and Path(cache_dir).is_dir() else []:
+        if found.all(): break
+        try:
+            record, ids_path = json.loads(meta.read_text()), meta.with_suffix('.ids')
+            if not isinstance(record, dict) or any(record.get(k) != v for k, v in identity.items()): continue
+            if 'ids_sha256' not in record or checksum_problem(ids_path, record['ids_sha256']): continue
+            ids = np.load(ids_path)
+        except (OSError, ValueError): continue
+        hits = [(j, want[b]) for j, b in enumerate(map(bytes, ids)) if b in want and not found[want[b]]]
+        arr = load_cached(cache_dir, meta.stem, (len(ids), dim)) if hits else None
+        if arr is None: continue
+        src, dst = map(list, zip(*hits))
+        rows[dst], found[dst] = arr.numpy()[src], True
+    return rows, found
+
+# %% ../nbs/20_cache.ipynb #e9f1a3c5
+def known_rows(cache_dir,   # the feature cache directory (None: nothing is known)
+               backbone,    # the `Backbone` the features are of
+               texts,       # distinct texts
+               poolings,    # the poolings wanted
+               max_length, truncation, layers, precision, # the other `FEATURE_SETTINGS`
+              ) -> tuple:
+    """`({pooling: rows}, indices)`: the features of `texts` that cached files of the same encoder and settings hold
+    (`cached_rows`; zeros elsewhere), and the indices of the texts that still need the encoder for some pooling."""
+    found = {p: cached_rows(cache_dir, feature_identity(backbone, p, max_length, truncation, layers, precision), texts,
+                            backbone.hidden_size * layers) for p in poolings}
+    need = np.flatnonzero(~np.logical_and.reduce([f for _, f in found.values()]))
+    return {p: r for p, (r, _) in found.items()}, [int(i) for i in need]

@@ -195,7 +195,8 @@ def training_corpus(data,                # what `load_corpus` reads, or a list o
                     s:TrainSettings,     # the checked settings (seed, columns, label names, encoding)
                    ) -> tuple:
     """`(texts, labels, class names, training count per class, settings)`, `selection` resolved (`selection_mode`):
-    with `cv`, no text is held out; refused when a class has no training text."""
+    with `cv`, no text is held out (and epochs, bs or lr set is warned of: unused); refused when a class has no
+    training text."""
     from bert_senti.data import load_corpus     # `datasets` loads only when training: predicting never needs it
     if labels is None and isinstance(data, (list, np.ndarray)):
         raise BertSentiError("A list of texts needs its labels: train_classifier(texts, labels, ...).")
@@ -205,6 +206,10 @@ def training_corpus(data,                # what `load_corpus` reads, or a list o
     corpus = read(0)
     s = replace(s, selection=selection_mode(s, len(set(corpus['train']['text'])), 'validation' in corpus))
     if s.selection == 'holdout' and 'validation' not in corpus: corpus = read(0.1)
+    unused = [f for f in ('epochs', 'bs', 'lr') if getattr(s, f) != getattr(check_settings(TrainSettings()), f)]
+    if s.selection == 'cv' and unused:
+        warnings.warn(f"{', '.join(unused)} set but unused: a cross-validated head is fitted by logistic regression, "
+                      "not by epochs; pass selection='holdout' (--selection holdout) to train it by epochs.")
     names = corpus['train'].features['label'].names
     counts = np.bincount(corpus['train']['label'], minlength=len(names))
     if (counts == 0).any():

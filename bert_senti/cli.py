@@ -96,7 +96,8 @@ def train(data=DEFAULT_DATA, # what to train on
     f1 = {k: round(v['macro_f1'], 4) for k, v in clf.metrics.items() if k in ('validation', 'test')}
     m, cv = clf.metrics, clf.metrics.get('cv')
     chosen = (f"C={cv['C']}" + (f", alpha={cv['alpha']}" if clf.metrics['train']['settings']['ngrams'] else '')
-              + f" by {cv['folds']}-fold cross-validation on {cv['n']} texts" if cv else
+              + f" by {cv['folds']}-fold cross-validation"
+              + (f" ({cv['repeats']} repeats)" if cv.get('repeats', 1) > 1 else '') + f" on {cv['n']} texts" if cv else
               f"best epoch {m['best_epoch']}" if m['best_epoch'] else 'hybrid head')
     lo, hi = m['validation']['interval']
     print(f"saved to {out}: {len(clf.label_names)} classes, {chosen}, accuracy {scores}, macro-F1 {f1}; validation "

@@ -17,7 +17,7 @@ __all__ = ['DEFAULT_MODEL', 'DEFAULT_DATA', 'LABEL_NAMES', 'LABEL_VALUES', 'MAX_
            'decode_text', 'WriteFault', 'write_fault', 'atomic_path', 'file_sha256', 'checksum_problem', 'file_stats',
            'sample_path', 'sample_texts', 'cache_root', 'cache_record', 'remembered', 'looks_like_path',
            'from_hub_or_dir', 'with_special_tokens', 'sorted_batches', 'char_ngrams', 'tfidf_row', 'default_names',
-           'metrics', 'calibration_error', 'predictions', 'probability_report', 'Predictor']
+           'macro_f1', 'metrics', 'calibration_error', 'predictions', 'probability_report', 'Predictor']
 
 # %% ../nbs/00_core.ipynb #6a0fffe0
 class BertSentiError(ValueError):
@@ -468,6 +468,17 @@ def default_names(n:int # how many classes
     "Class names for bare class indices: ChnSentiCorp's negative/positive for two classes, else the indices as strings."
     return list(LABEL_NAMES) if n <= 2 else [str(c) for c in range(n)]
 
+# %% ../nbs/00_core.ipynb #f1a2b3c4
+def macro_f1(y,    # true class indices (a list, an array or a tensor on any device)
+             pred, # predicted class indices
+            ) -> float:
+    "The mean F1 over the classes present in `y` or `pred`: every class counts the same, however rare."
+    y, pred = (np.asarray(v.cpu() if hasattr(v, 'cpu') else v) for v in (y, pred))
+    classes = np.union1d(y, pred)
+    tp = np.array([((pred == c) & (y == c)).sum() for c in classes], dtype=np.float64)
+    wrong = np.array([((pred == c) != (y == c)).sum() for c in classes], dtype=np.float64)
+    return float((2 * tp / (2 * tp + wrong)).mean())
+
 # %% ../nbs/00_core.ipynb #e5627e4e
 def metrics(y_true,                  # true labels (class indices)
             y_pred,                  # predicted labels
@@ -484,7 +495,8 @@ def metrics(y_true,                  # true labels (class indices)
     seen = sorted(
         set(y_true.tolist()) | set(y_pred.tolist())
     )  # macro averages over the classes this split has or predicts
-    macro = {k: float(v[seen].mean()) for k, v in dict(precision=p, recall=r, f1=f).items()}
+    macro = {k: float(v[seen].mean()) for k, v in dict(precision=p, recall=r).items()}
+    macro['f1'] = macro_f1(y_true, y_pred)                          # the one macro-F1 that also picks epochs
     return dict(
         n=len(y_true),
         accuracy=float(accuracy_score(y_true, y_pred)),

@@ -7,19 +7,21 @@ from __future__ import annotations
 import math
 import numpy as np
 import torch
-from .core import BertSentiError, layer_count
+from .core import BertSentiError, layer_count, macro_f1
 from .head import SentimentHead
 from .train import (
-    check_xy, class_weights, hybrid_design, hybrid_head, hybrid_vocab, logistic_regression, macro_f1, metric_key,
+    check_xy, class_weights, hybrid_design, hybrid_head, hybrid_vocab, logistic_regression, metric_key,
     regression_weights)
 
 # %% auto #0
-__all__ = ['SMALL_SET', 'CV_CS', 'SELECTIONS', 'FEW_TEXTS', 'FEW_PER_CLASS', 'cv_folds', 'cv_search', 'accuracy_interval',
-           'cv_report', 'train_linear_cv', 'train_hybrid_cv', 'selection_mode', 'estimate_warnings']
+__all__ = ['SMALL_SET', 'CV_CS', 'CV_REPEATS', 'SELECTIONS', 'FEW_TEXTS', 'FEW_PER_CLASS', 'cv_folds', 'cv_search',
+           'accuracy_interval', 'cv_report', 'train_linear_cv', 'train_hybrid_cv', 'selection_mode',
+           'estimate_warnings']
 
 # %% ../nbs/08a_crossval.ipynb #e59dfc1f
 SMALL_SET = 1000  # below this many training texts, `selection='auto'` cross-validates instead of holding texts out
 CV_CS = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)   # inverse regularisation strengths cross-validated, strongest first
+CV_REPEATS = 5    # cross-validation repeated on this many fold assignments, their scores averaged
 
 # %% ../nbs/08a_crossval.ipynb #75f71324
 def cv_folds(y,             # class indices of the labelled texts
@@ -45,29 +47,33 @@ def cv_folds(y,             # class indices of the labelled texts
 # %% ../nbs/08a_crossval.ipynb #8dc3b61d
 def cv_search(design,         # `design(alpha)`: the regression input of every labelled text for an `alpha`
               y,              # their class indices
-              folds:list,     # `(train rows, held-out rows)` pairs, from `cv_folds`
+              folds:list,     # `(train rows, held-out rows)` pairs from `cv_folds`, or a list of such lists (repeats)
               alphas, Cs,     # the grid: feature weights and inverse regularisation strengths
               key:str,        # 'valid_acc' or 'valid_f1': the out-of-fold score to maximise
               weight=None,    # per-class loss weights, or None
               n_out:int=None, # how many classes (None: the highest label + 1)
              ) -> tuple:
-    """`(best row, its out-of-fold logits, every row)` of logistic regressions cross-validated over the grid; ties go to
-    the lower out-of-fold loss, as epochs' ties do."""
+    """`(best row, its out-of-fold logits, every row)` of logistic regressions cross-validated over the grid, scores
+    averaged over repeats (the logits: their mean log-probabilities); ties go to the lower out-of-fold loss, as epochs'
+    ties do."""
     y, rows, best = np.asarray(y), [], None
-    n_out = n_out or int(y.max()) + 1
+    n_out, splits = n_out or int(y.max()) + 1, [folds] if isinstance(folds[0], tuple) else folds
     for alpha in alphas:
         x = design(alpha)
         for C in Cs:
-            oof = np.zeros((len(y), n_out), dtype=np.float32)
-            for tr, va in folds:
-                m = logistic_regression(C, weight).fit(x[tr], y[tr])
-                d = m.decision_function(x[va])
-                d = np.stack([-d / 2, d / 2], 1) if d.ndim == 1 else d          # two classes: one margin
-                oof[va] = math.log(1e-6)                                        # a class unseen in the fold
-                oof[np.ix_(va, m.classes_)] = d - np.logaddexp.reduce(d, axis=1, keepdims=True)   # log-probabilities
-            pred, loss = oof.argmax(1), float(-oof[np.arange(len(y)), y].mean())
-            rows.append(dict(alpha=alpha, C=C, valid_acc=float((pred == y).mean()), valid_loss=loss,
-                             valid_f1=macro_f1(torch.as_tensor(y), torch.as_tensor(pred))))
+            oofs = np.zeros((len(splits), len(y), n_out), dtype=np.float32)
+            for oof, split in zip(oofs, splits):
+                for tr, va in split:
+                    m = logistic_regression(C, weight).fit(x[tr], y[tr])
+                    d = m.decision_function(x[va])
+                    d = np.stack([-d / 2, d / 2], 1) if d.ndim == 1 else d      # two classes: one margin
+                    oof[va] = math.log(1e-6)                                    # a class unseen in the fold
+                    oof[np.ix_(va, m.classes_)] = d - np.logaddexp.reduce(d, axis=1, keepdims=True)   # log-probs
+            preds, oof = oofs.argmax(2), oofs.mean(0)
+            rows.append(dict(alpha=alpha, C=C, valid_acc=float((preds == y).mean()),
+                             valid_loss=float(-oofs[:, np.arange(len(y)), y].mean()),
+                             valid_f1=round(float(np.mean([macro_f1(torch.as_tensor(y), torch.as_tensor(p))
+                                                           for p in preds])), 9)))
             score = lambda r: (r[key], -r['valid_loss'])
             if best is None or score(rows[-1]) > score(best[0]): best = (rows[-1], oof)
     return best[0], torch.as_tensor(best[1]), rows
@@ -85,14 +91,15 @@ def accuracy_interval(correct:int, # texts classified right
 
 # %% ../nbs/08a_crossval.ipynb #f76a6e7c
 def cv_report(row:dict,    # the chosen row of `cv_search`
-              folds:list,  # the folds it was cross-validated on
+              folds:list,  # the folds it was cross-validated on (or a list of them, one per repeat)
               y,           # the labelled texts' class indices
              ) -> dict:
-    "What the cross-validation chose and estimates: the setting, the folds, the out-of-fold scores and their interval."
-    n = len(np.asarray(y))
+    """What the cross-validation chose and estimates: the setting, the folds and repeats, the out-of-fold scores and
+    their interval."""
+    n, splits = len(np.asarray(y)), [folds] if isinstance(folds[0], tuple) else folds
     lo, hi = accuracy_interval(round(row['valid_acc'] * n), n)
-    return dict(n=n, folds=len(folds), C=row['C'], alpha=row['alpha'], accuracy=row['valid_acc'],
-                macro_f1=row['valid_f1'], interval=[lo, hi])
+    return dict(n=n, folds=len(splits[0]), repeats=len(splits), C=row['C'], alpha=row['alpha'],
+                accuracy=row['valid_acc'], macro_f1=row['valid_f1'], interval=[lo, hi])
 
 # %% ../nbs/08a_crossval.ipynb #89eb32ce
 def train_linear_cv(x, y,                 # features of every labelled text and their class indices
@@ -103,7 +110,8 @@ def train_linear_cv(x, y,                 # features of every labelled text and 
                     Cs=CV_CS,             # inverse regularisation strengths tried
                     layers:int=1,         # how many layers' features sit side by side in each row
                     folds:int=5,          # cross-validation folds at most
-                    seed:int=42,          # seed of the folds
+                    seed:int=42,          # seed of the first fold assignment
+                    repeats:int=CV_REPEATS, # fold assignments cross-validated (seeds `seed`, `seed + 1`, ...)
                    ) -> tuple:
     """A linear `SentimentHead` fitted by L2 logistic regression on the centred features (one common scale), `C` chosen
     by cross-validation and the model refitted on every text; `(head, cv report, out-of-fold logits, search)`."""
@@ -112,7 +120,8 @@ def train_linear_cv(x, y,                 # features of every labelled text and 
     mean = x.mean(0)
     std = x.std(0).pow(2).mean().sqrt().clamp(min=1e-6).expand(x.shape[1])   # one scale for every dimension
     z = ((x - mean) / std).numpy()
-    split, weight = cv_folds(y, texts, folds, seed), class_weights(y, n_out, class_weight)
+    split = [cv_folds(y, texts, folds, seed + r) for r in range(repeats)]            # one fold list per repeat
+    weight = class_weights(y, n_out, class_weight)
     row, oof, search = cv_search(lambda a: z, y, split, (1.0,), Cs, key, weight, n_out)
     model = logistic_regression(row['C'], weight).fit(z, y)
     head = SentimentHead(x.shape[1], n_out, layers=layers)
@@ -130,7 +139,8 @@ def train_hybrid_cv(texts, x, y,         # every labelled text, its encoder feat
                     ngrams=(1, 3),       # shortest and longest n-gram, in characters
                     min_df:int=2,        # keep n-grams seen in at least this many texts
                     folds:int=5,         # cross-validation folds at most
-                    seed:int=42,         # seed of the folds
+                    seed:int=42,         # seed of the first fold assignment
+                    repeats:int=CV_REPEATS, # fold assignments cross-validated (seeds `seed`, `seed + 1`, ...)
                    ) -> tuple:
     """A `HybridHead` whose `alpha` and `C` are chosen by cross-validation, refitted on every text; `(head, cv report,
     out-of-fold logits, search)`."""
@@ -141,7 +151,8 @@ def train_hybrid_cv(texts, x, y,         # every labelled text, its encoder feat
     tfidf = hybrid_vocab(texts, ngrams, min_df)
     mean, std, rows = x.mean(0), x.std(0).clamp(min=1e-6), tfidf(texts)
     design = lambda a: hybrid_design(rows, x, mean, std, a)
-    split, weight = cv_folds(y, texts, folds, seed), class_weights(y, n_out, class_weight)
+    split = [cv_folds(y, texts, folds, seed + r) for r in range(repeats)]            # one fold list per repeat
+    weight = class_weights(y, n_out, class_weight)
     row, oof, search = cv_search(design, y, split, *grid, key, weight, n_out)
     model = logistic_regression(row['C'], weight).fit(design(row['alpha']), y.numpy())
     return hybrid_head(model, tfidf, mean, std, row['alpha'], n_out, ngrams), cv_report(row, split, y), oof, search

@@ -9,13 +9,13 @@ import torch
 import torch.nn.functional as F
 from fastcore.basics import store_attr
 from tqdm.auto import tqdm
-from .core import BertSentiError, check_texts, layer_count, sorted_batches
+from .core import BertSentiError, check_texts, layer_count, macro_f1, sorted_batches
 from .device import autocast, pick_device
 from .collate import LengthBucketSampler, encode
 from .backbone import Backbone, pool
 from .head import SentimentHead
 from .learner import Learner, Progress, training_cbs
-from .train import class_weights, macro_f1, metric_key
+from .train import class_weights, metric_key
 
 # %% auto #0
 __all__ = ['split_at', 'encoder_layers', 'lower_states', 'upper_forward', 'texts_labels', 'tuning_head', 'Tuning', 'finetune',

@@ -8,15 +8,15 @@ import copy
 import torch.nn.functional as F
 import torch
 from fastcore.meta import delegates
-from .core import BertSentiError
+from .core import BertSentiError, macro_f1
 from .device import pick_device
 from .head import HybridHead, NgramTfidf, SentimentHead
 from .learner import Learner, Progress, training_cbs
 
 # %% auto #0
-__all__ = ['METRICS', 'check_xy', 'macro_f1', 'metric_key', 'check_class_weight', 'class_weights', 'fit', 'train_head',
-           'plot_history', 'hybrid_design', 'logistic_regression', 'hybrid_search', 'regression_weights', 'hybrid_head',
-           'hybrid_vocab', 'train_hybrid']
+__all__ = ['METRICS', 'check_xy', 'metric_key', 'check_class_weight', 'class_weights', 'fit', 'train_head', 'plot_history',
+           'hybrid_design', 'logistic_regression', 'hybrid_search', 'regression_weights', 'hybrid_head', 'hybrid_vocab',
+           'train_hybrid']
 
 # %% ../nbs/08_train.ipynb #a6d48fd6
 def check_xy(x,    # features, one row per text
@@ -33,17 +33,7 @@ def check_xy(x,    # features, one row per text
     return x, y
 
 # %% ../nbs/08_train.ipynb #3b0f7b1b
-METRICS = ('accuracy', 'macro_f1')   # what picks the best epoch and a head's settings
-
-def macro_f1(y,    # true class indices
-             pred, # predicted class indices
-            ) -> float:
-    "The mean F1 over the classes present in `y` or `pred`: every class counts the same, however rare."
-    y, pred = torch.as_tensor(y), torch.as_tensor(pred)
-    classes = torch.cat([y, pred]).unique()
-    tp = torch.stack([((pred == c) & (y == c)).sum() for c in classes]).float()
-    wrong = torch.stack([((pred == c) != (y == c)).sum() for c in classes]).float()
-    return (2 * tp / (2 * tp + wrong)).mean().item()
+METRICS = ('accuracy', 'macro_f1')   # what picks the best epoch and a head's settings (`macro_f1`: Core chapter)
 
 # %% ../nbs/08_train.ipynb #2ef22d93
 def metric_key(metric:str # 'accuracy' or 'macro_f1'

@@ -160,7 +160,8 @@ def store_features(cache_dir,     # the feature cache directory
             if texts is not None:
                 with atomic_path(path.with_suffix('.ids')) as tmp, open(tmp, 'wb') as f: np.save(f, text_ids(texts))
                 ids = dict(ids_sha256=file_sha256(path.with_suffix('.ids')))
-            write_feature_record(path, key, backbone, p, shape=tuple(feats[p].shape), **settings, **ids)
+            write_feature_record(path, key, backbone, p, shape=tuple(feats[p].shape), **settings, **ids,
+                                 version=CACHE_VERSION)
     except WriteFault as e: warnings.warn(f"{e} The features were computed, but not cached.")
 
 # %% ../nbs/20_cache.ipynb #e5a7c9d1
@@ -177,7 +178,8 @@ def cached_rows(cache_dir,     # the feature cache directory (None: no cache, no
         if found.all(): break
         try:
             record, ids_path = json.loads(meta.read_text()), meta.with_suffix('.ids')
-            if not isinstance(record, dict) or any(record.get(k) != v for k, v in identity.items()): continue
+            wanted = identity | dict(version=CACHE_VERSION)      # rows of an older cache version are never borrowed
+            if not isinstance(record, dict) or any(record.get(k) != v for k, v in wanted.items()): continue
             if 'ids_sha256' not in record or checksum_problem(ids_path, record['ids_sha256']): continue
             ids = np.load(ids_path)
         except (OSError, ValueError): continue

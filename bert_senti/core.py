@@ -474,6 +474,7 @@ def macro_f1(y,    # true class indices (a list, an array or a tensor on any dev
             ) -> float:
     "The mean F1 over the classes present in `y` or `pred`: every class counts the same, however rare."
     y, pred = (np.asarray(v.cpu() if hasattr(v, 'cpu') else v) for v in (y, pred))
+    if not len(y): raise BertSentiError("macro_f1 needs at least one scored text.")
     classes = np.union1d(y, pred)
     tp = np.array([((pred == c) & (y == c)).sum() for c in classes], dtype=np.float64)
     wrong = np.array([((pred == c) != (y == c)).sum() for c in classes], dtype=np.float64)
